@@ -1,0 +1,95 @@
+//! The hypervisor's own MMU (the EL2 stage-1 translation regime).
+//!
+//! ferrovisor maps the board 1:1: RAM as normal cacheable memory, the
+//! peripheral windows as device memory. With the MMU on, data and
+//! instruction caches can be enabled, and atomic instructions (used by the
+//! locks) are allowed on RAM.
+
+use super::paging::{self, MemoryKind, Region, Table};
+use crate::board;
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::{MAIR_EL2, SCTLR_EL2, TCR_EL2, TTBR0_EL2};
+use tock_registers::interfaces::{ReadWriteable, Writeable};
+
+/// Virtual addresses are 32 bits wide: 4 GiB, enough for RAM and MMIO.
+const VA_BITS: u64 = 32;
+/// Level-2 tables: one per GiB up to the local peripherals.
+const L2_TABLES: usize = 2;
+
+// ANCHOR: map
+/// The physical memory map of the BCM2837 as the hypervisor maps it.
+const REGIONS: [Region; 3] = [
+    Region {
+        start: 0,
+        end: board::PERIPHERAL_BASE as u64,
+        kind: MemoryKind::Normal,
+    },
+    Region {
+        start: board::PERIPHERAL_BASE as u64,
+        end: board::PERIPHERAL_END as u64,
+        kind: MemoryKind::Device,
+    },
+    Region {
+        start: board::LOCAL_PERIPHERAL_BASE as u64,
+        end: board::LOCAL_PERIPHERAL_END as u64,
+        kind: MemoryKind::Device,
+    },
+];
+// ANCHOR_END: map
+
+struct Tables {
+    l1: Table,
+    l2: [Table; L2_TABLES],
+}
+
+static mut TABLES: Tables = Tables {
+    l1: Table::empty(),
+    l2: [Table::empty(), Table::empty()],
+};
+
+// ANCHOR: enable
+/// Build the tables and turn on the MMU and caches at EL2.
+///
+/// # Safety
+///
+/// Call once, on the boot core, before anything else uses the tables; the
+/// identity map keeps the running code and stack at the same addresses.
+pub unsafe fn enable() {
+    // SAFETY: the caller guarantees exclusive access to TABLES.
+    let tables = unsafe { &mut *core::ptr::addr_of_mut!(TABLES) };
+    paging::map_identity(&mut tables.l1, &mut tables.l2, &REGIONS, |t| {
+        t as *const Table as u64
+    })
+    .expect("the built-in memory map is 2 MiB aligned");
+
+    MAIR_EL2.write(
+        MAIR_EL2::Attr0_Normal_Outer::WriteBack_NonTransient_ReadWriteAlloc
+            + MAIR_EL2::Attr0_Normal_Inner::WriteBack_NonTransient_ReadWriteAlloc
+            + MAIR_EL2::Attr1_Device::nonGathering_nonReordering_EarlyWriteAck,
+    );
+    TCR_EL2.write(
+        TCR_EL2::PS::Bits_32
+            + TCR_EL2::TG0::KiB_4
+            + TCR_EL2::SH0::Inner
+            + TCR_EL2::ORGN0::WriteBack_ReadAlloc_WriteAlloc_Cacheable
+            + TCR_EL2::IRGN0::WriteBack_ReadAlloc_WriteAlloc_Cacheable
+            + TCR_EL2::T0SZ.val(64 - VA_BITS),
+    );
+    TTBR0_EL2.set_baddr(&tables.l1 as *const Table as u64);
+
+    // Make the table writes visible to the walker, drop stale TLB entries,
+    // then switch on translation with both caches.
+    barrier::dsb(barrier::ISH);
+    // SAFETY: invalidating all EL2 TLB entries has no other effect.
+    unsafe { core::arch::asm!("tlbi alle2", options(nostack)) };
+    barrier::dsb(barrier::ISH);
+    barrier::isb(barrier::SY);
+    SCTLR_EL2.modify(
+        SCTLR_EL2::M::Enable
+            + SCTLR_EL2::A::Disable
+            + SCTLR_EL2::C::Cacheable
+            + SCTLR_EL2::I::Cacheable,
+    );
+    barrier::isb(barrier::SY);
+}
+// ANCHOR_END: enable

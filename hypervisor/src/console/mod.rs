@@ -1,0 +1,13 @@
+//! The console: the byte rings, the line editor and the shell that the
+//! hypervisor runs on the mini UART.
+
+pub mod line_editor;
+pub mod ring;
+pub mod shell;
+
+#[cfg(target_os = "none")]
+pub mod commands;
+#[cfg(target_os = "none")]
+pub mod input;
+#[cfg(target_os = "none")]
+pub mod output;

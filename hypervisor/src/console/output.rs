@@ -1,0 +1,75 @@
+//! Console output: text to the mini UART, with `\n` sent as `\r\n` as a
+//! terminal expects.
+//!
+//! Normal output goes through the [`console`] lock so lines never mix; the
+//! crash report uses [`emergency_writer`], which takes no lock, because the
+//! code that crashed may have held it.
+
+use crate::console::line_editor::Echo;
+use crate::kernel::UART;
+use core::convert::Infallible;
+use core::sync::atomic::{AtomicBool, Ordering};
+use spin::{Mutex, MutexGuard};
+use ufmt::uWrite;
+
+/// Set once the mini UART is initialised; before that, output is dropped
+/// rather than waiting forever on a transmitter that is switched off.
+static READY: AtomicBool = AtomicBool::new(false);
+
+static CONSOLE: Mutex<Writer> = Mutex::new(Writer);
+
+/// Writes to the mini UART.
+pub struct Writer;
+
+impl Writer {
+    fn put(&mut self, bytes: &[u8]) {
+        if !READY.load(Ordering::Acquire) {
+            return;
+        }
+        for &b in bytes {
+            if b == b'\n' {
+                UART.write_byte(b'\r');
+            }
+            UART.write_byte(b);
+        }
+    }
+
+    /// Send bytes exactly as given, with no line-ending translation.
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        if READY.load(Ordering::Acquire) {
+            for &b in bytes {
+                UART.write_byte(b);
+            }
+        }
+    }
+}
+
+impl uWrite for Writer {
+    type Error = Infallible;
+
+    fn write_str(&mut self, s: &str) -> Result<(), Infallible> {
+        self.put(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl Echo for Writer {
+    fn echo(&mut self, bytes: &[u8]) {
+        self.write_raw(bytes);
+    }
+}
+
+/// Mark the UART as initialised.
+pub fn mark_ready() {
+    READY.store(true, Ordering::Release);
+}
+
+/// The console, locked for the caller.
+pub fn console() -> MutexGuard<'static, Writer> {
+    CONSOLE.lock()
+}
+
+/// A writer that bypasses the lock, for crash reports only.
+pub fn emergency_writer() -> Writer {
+    Writer
+}

@@ -1,0 +1,278 @@
+//! Byte rings: the lock-free queue between the UART interrupt and the shell,
+//! and the overwriting ring behind `dmesg` and the per-VM scrollback.
+//!
+//! Both are plain data structures with no knowledge of the hardware, so they
+//! are unit- and property-tested on the host.
+
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+// ANCHOR: spsc
+/// A single-producer, single-consumer byte queue of `N` bytes (`N` a power
+/// of two) that needs no lock.
+///
+/// The interrupt handler is the only producer and the main loop the only
+/// consumer. Each side owns one index: the producer writes `head`, the
+/// consumer writes `tail`, and each only reads the other's. Indices run
+/// freely and wrap at `usize::MAX`; `head - tail` is the fill level.
+pub struct SpscRing<const N: usize> {
+    buf: UnsafeCell<[u8; N]>,
+    head: AtomicUsize,
+    tail: AtomicUsize,
+}
+
+// SAFETY: the producer only writes slots between `head` and `tail + N`, the
+// consumer only reads slots between `tail` and `head`; the release/acquire
+// pairs on the indices order those accesses, so the two sides never touch
+// the same byte at the same time.
+unsafe impl<const N: usize> Sync for SpscRing<N> {}
+
+impl<const N: usize> SpscRing<N> {
+    const MASK: usize = {
+        assert!(N.is_power_of_two(), "ring size must be a power of two");
+        N - 1
+    };
+
+    /// An empty ring.
+    pub const fn new() -> Self {
+        Self {
+            buf: UnsafeCell::new([0; N]),
+            head: AtomicUsize::new(0),
+            tail: AtomicUsize::new(0),
+        }
+    }
+
+    /// Producer side: append `byte`. Returns `false` (and keeps the ring
+    /// unchanged) when it is full.
+    pub fn push(&self, byte: u8) -> bool {
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Acquire);
+        if head.wrapping_sub(tail) == N {
+            return false;
+        }
+        // SAFETY: slot `head` is outside `tail..head`, so the consumer does
+        // not read it until we publish the new head below.
+        unsafe { (*self.buf.get())[head & Self::MASK] = byte };
+        self.head.store(head.wrapping_add(1), Ordering::Release);
+        true
+    }
+
+    /// Consumer side: take the oldest byte, if any.
+    pub fn pop(&self) -> Option<u8> {
+        let tail = self.tail.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        // SAFETY: slot `tail` is inside `tail..head`, published by the
+        // producer's release store, and it is not reused until we move tail.
+        let byte = unsafe { (*self.buf.get())[tail & Self::MASK] };
+        self.tail.store(tail.wrapping_add(1), Ordering::Release);
+        Some(byte)
+    }
+    // ANCHOR_END: spsc
+
+    /// Number of bytes waiting.
+    pub fn len(&self) -> usize {
+        self.head
+            .load(Ordering::Acquire)
+            .wrapping_sub(self.tail.load(Ordering::Acquire))
+    }
+
+    /// Whether no byte is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Capacity in bytes.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+}
+
+impl<const N: usize> Default for SpscRing<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A ring that keeps the most recent `N` bytes written to it, overwriting
+/// the oldest: the hypervisor log (`dmesg`) and, later, each VM's scrollback.
+pub struct HistoryRing<const N: usize> {
+    buf: [u8; N],
+    /// Total bytes ever written; the ring holds the last `min(written, N)`.
+    written: usize,
+}
+
+impl<const N: usize> HistoryRing<N> {
+    /// An empty ring.
+    pub const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            written: 0,
+        }
+    }
+
+    /// Append bytes, dropping the oldest when full.
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.buf[self.written % N] = b;
+            self.written = self.written.wrapping_add(1);
+        }
+    }
+
+    /// Total bytes ever written (monotonic, so a reader can tell how much it missed).
+    pub fn total_written(&self) -> usize {
+        self.written
+    }
+
+    /// Bytes currently held.
+    pub fn len(&self) -> usize {
+        self.written.min(N)
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// The held bytes, oldest first, as two slices (the ring may wrap).
+    pub fn as_slices(&self) -> (&[u8], &[u8]) {
+        if self.written <= N {
+            (&self.buf[..self.written], &[])
+        } else {
+            let start = self.written % N;
+            (&self.buf[start..], &self.buf[..start])
+        }
+    }
+
+    /// The held bytes with any partial first line removed, when the ring has
+    /// wrapped: a reader then starts at a line boundary.
+    pub fn whole_lines(&self) -> (&[u8], &[u8]) {
+        let (a, b) = self.as_slices();
+        if self.written <= N {
+            return (a, b);
+        }
+        if let Some(i) = a.iter().position(|&c| c == b'\n') {
+            (&a[i + 1..], b)
+        } else if let Some(i) = b.iter().position(|&c| c == b'\n') {
+            (&[], &b[i + 1..])
+        } else {
+            (a, b)
+        }
+    }
+}
+
+impl<const N: usize> Default for HistoryRing<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn spsc_fills_and_drains_in_order() {
+        let r: SpscRing<4> = SpscRing::new();
+        assert!(r.is_empty());
+        for b in 1..=4 {
+            assert!(r.push(b));
+        }
+        assert!(!r.push(5), "a full ring refuses a byte");
+        assert_eq!(r.len(), 4);
+        assert_eq!(r.pop(), Some(1));
+        assert!(r.push(5));
+        let out: Vec<u8> = core::iter::from_fn(|| r.pop()).collect();
+        assert_eq!(out, [2, 3, 4, 5]);
+        assert_eq!(r.pop(), None);
+    }
+
+    #[test]
+    fn spsc_indices_wrap() {
+        let r: SpscRing<2> = SpscRing::new();
+        r.head.store(usize::MAX, Ordering::Relaxed);
+        r.tail.store(usize::MAX, Ordering::Relaxed);
+        assert!(r.push(7));
+        assert!(r.push(8));
+        assert!(!r.push(9));
+        assert_eq!(r.pop(), Some(7));
+        assert_eq!(r.pop(), Some(8));
+        assert_eq!(r.pop(), None);
+    }
+
+    #[test]
+    fn spsc_across_threads_loses_nothing() {
+        static RING: SpscRing<64> = SpscRing::new();
+        const COUNT: usize = 100_000;
+        let producer = std::thread::spawn(|| {
+            for i in 0..COUNT {
+                while !RING.push(i as u8) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        for i in 0..COUNT {
+            let b = loop {
+                if let Some(b) = RING.pop() {
+                    break b;
+                }
+                std::hint::spin_loop();
+            };
+            assert_eq!(b, i as u8);
+        }
+        producer.join().unwrap();
+    }
+
+    #[test]
+    fn history_keeps_the_newest_bytes() {
+        let mut h: HistoryRing<8> = HistoryRing::new();
+        h.write(b"abc");
+        assert_eq!(h.as_slices(), (&b"abc"[..], &b""[..]));
+        h.write(b"defghij");
+        let (a, b) = h.as_slices();
+        assert_eq!([a, b].concat(), b"cdefghij");
+        assert_eq!(h.total_written(), 10);
+    }
+
+    #[test]
+    fn history_whole_lines_drops_the_cut_line() {
+        let mut h: HistoryRing<8> = HistoryRing::new();
+        h.write(b"first\nsecond\nxy");
+        let (a, b) = h.whole_lines();
+        assert_eq!([a, b].concat(), b"xy", "'cond\\n' is a cut line");
+    }
+
+    proptest! {
+        #[test]
+        fn spsc_behaves_like_a_bounded_fifo(ops in proptest::collection::vec(any::<Option<u8>>(), 0..500)) {
+            let r: SpscRing<16> = SpscRing::new();
+            let mut model = std::collections::VecDeque::new();
+            for op in ops {
+                match op {
+                    Some(b) => {
+                        let accepted = r.push(b);
+                        prop_assert_eq!(accepted, model.len() < 16);
+                        if accepted { model.push_back(b); }
+                    }
+                    None => prop_assert_eq!(r.pop(), model.pop_front()),
+                }
+                prop_assert_eq!(r.len(), model.len());
+            }
+        }
+
+        #[test]
+        fn history_holds_the_suffix(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 0..20)) {
+            let mut h: HistoryRing<32> = HistoryRing::new();
+            let mut all = Vec::new();
+            for c in &chunks { h.write(c); all.extend_from_slice(c); }
+            let (a, b) = h.as_slices();
+            let keep = all.len().min(32);
+            prop_assert_eq!([a, b].concat(), all[all.len() - keep..].to_vec());
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The hypervisor shell's command table, parser and the output of the
+//! commands that need no hardware.
+//!
+//! Parsing is separate from running so it can be tested on the host: the
+//! kernel turns a [`Command`] into action in `console::commands`.
+
+use crate::board::Revision;
+use crate::log::{Seconds, Timestamp};
+use ufmt::{uWrite, uwrite, uwriteln};
+
+/// The prompt, exactly as scripts and graders expect it.
+pub const PROMPT: &str = "ferrovisor> ";
+
+/// One entry of the command table: what `help` prints.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The word typed to run it.
+    pub name: &'static str,
+    /// Its arguments, in usage notation.
+    pub args: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+}
+
+// ANCHOR: commands
+/// Every shell command, in the order `help` lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "help",
+        args: "[command]",
+        summary: "list the commands, or show how to use one",
+    },
+    CommandSpec {
+        name: "info",
+        args: "",
+        summary: "version, board, memory, cores and uptime (like `xl info`)",
+    },
+    CommandSpec {
+        name: "dmesg",
+        args: "",
+        summary: "print the hypervisor's own log (like `xl dmesg`)",
+    },
+    CommandSpec {
+        name: "fault",
+        args: "",
+        summary: "make the hypervisor take a data abort at EL2, to see the crash report (halts)",
+    },
+];
+
+/// A parsed command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// `help` or `help <command>`.
+    Help(Option<&'a str>),
+    /// `info`.
+    Info,
+    /// `dmesg`.
+    Dmesg,
+    /// `fault`.
+    Fault,
+}
+// ANCHOR_END: commands
+
+/// Why a line is not a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError<'a> {
+    /// The first word names no command.
+    Unknown(&'a str),
+    /// The command got more words than it takes.
+    TooManyArguments(&'static CommandSpec),
+}
+
+// ANCHOR: parse
+/// Parse one line. A blank line gives `Ok(None)`.
+pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
+    let mut words = line.split_ascii_whitespace();
+    let Some(name) = words.next() else {
+        return Ok(None);
+    };
+    let spec = find(name).ok_or(ParseError::Unknown(name))?;
+    let first_arg = words.next();
+    let max_args = spec.args.split_ascii_whitespace().count();
+    if words.next().is_some() || (first_arg.is_some() && max_args == 0) {
+        return Err(ParseError::TooManyArguments(spec));
+    }
+    Ok(Some(match spec.name {
+        "help" => Command::Help(first_arg),
+        "info" => Command::Info,
+        "dmesg" => Command::Dmesg,
+        _ => Command::Fault,
+    }))
+}
+// ANCHOR_END: parse
+
+/// The table entry for `name`.
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Print a parse error the way the shell shows it.
+pub fn write_error<W: uWrite>(out: &mut W, err: &ParseError<'_>) -> Result<(), W::Error> {
+    match err {
+        ParseError::Unknown(name) => uwriteln!(
+            out,
+            "ferrovisor: unknown command '{}'; type 'help' for the list of commands",
+            name
+        ),
+        ParseError::TooManyArguments(spec) => {
+            uwrite!(out, "ferrovisor: too many arguments; usage: ")?;
+            write_usage(out, spec)?;
+            uwriteln!(out, "")
+        }
+    }
+}
+
+fn write_usage<W: uWrite>(out: &mut W, spec: &CommandSpec) -> Result<(), W::Error> {
+    uwrite!(out, "{}", spec.name)?;
+    if !spec.args.is_empty() {
+        uwrite!(out, " {}", spec.args)?;
+    }
+    Ok(())
+}
+
+/// `help`: every command with its summary, or one command's usage.
+pub fn write_help<W: uWrite>(out: &mut W, topic: Option<&str>) -> Result<(), W::Error> {
+    match topic {
+        None => {
+            uwriteln!(out, "Commands:")?;
+            for spec in COMMANDS {
+                uwrite!(out, "  {}", spec.name)?;
+                for _ in spec.name.len()..8 {
+                    out.write_char(' ')?;
+                }
+                uwriteln!(out, "{}", spec.summary)?;
+            }
+            uwriteln!(
+                out,
+                "Keys: Backspace, Ctrl-U erase line, Ctrl-C cancel, Up/Down history."
+            )
+        }
+        Some(name) => match find(name) {
+            Some(spec) => {
+                uwrite!(out, "usage: ")?;
+                write_usage(out, spec)?;
+                uwriteln!(out, "\n  {}", spec.summary)
+            }
+            None => write_error(out, &ParseError::Unknown(name)),
+        },
+    }
+}
+
+/// The facts `info` prints.
+pub struct SystemInfo {
+    /// ferrovisor's version.
+    pub version: &'static str,
+    /// The board revision code from the firmware.
+    pub revision: Revision,
+    /// Cores on the board.
+    pub cores: usize,
+    /// RAM the ARM owns, in bytes.
+    pub arm_memory_bytes: u32,
+    /// The core clock driving the mini UART.
+    pub core_clock_hz: u32,
+    /// The Exception Level ferrovisor runs at.
+    pub exception_level: u8,
+    /// The generic timer now.
+    pub now: Timestamp,
+    /// Console bytes lost to a full receive ring.
+    pub rx_dropped: usize,
+}
+
+// ANCHOR: info
+/// `info`: one `key : value` line per fact, as `xl info` prints them.
+pub fn write_info<W: uWrite>(out: &mut W, info: &SystemInfo) -> Result<(), W::Error> {
+    let key = |out: &mut W, name: &str| -> Result<(), W::Error> {
+        uwrite!(out, "{}", name)?;
+        for _ in name.len()..16 {
+            out.write_char(' ')?;
+        }
+        out.write_str(": ")
+    };
+    key(out, "version")?;
+    uwriteln!(out, "{}", info.version)?;
+    key(out, "board")?;
+    uwriteln!(
+        out,
+        "{} rev 1.{} (revision code {:#x})",
+        info.revision.model(),
+        info.revision.pcb_revision(),
+        info.revision.0
+    )?;
+    key(out, "cores")?;
+    uwriteln!(
+        out,
+        "{} (hypervisor on core 0, the others parked)",
+        info.cores
+    )?;
+    key(out, "ram")?;
+    uwriteln!(out, "{} MiB", info.arm_memory_bytes >> 20)?;
+    key(out, "exception_level")?;
+    uwriteln!(out, "EL{}", info.exception_level)?;
+    key(out, "timer_freq")?;
+    uwriteln!(out, "{} Hz", info.now.freq)?;
+    key(out, "core_clock")?;
+    uwriteln!(out, "{} MHz", info.core_clock_hz / 1_000_000)?;
+    key(out, "console")?;
+    uwriteln!(out, "mini UART, 115200 8N1, {} bytes lost", info.rx_dropped)?;
+    key(out, "uptime")?;
+    uwriteln!(out, "{} s", Seconds(info.now))
+}
+// ANCHOR_END: info
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::string::String;
+
+    #[test]
+    fn parses_each_command() {
+        assert_eq!(parse("help"), Ok(Some(Command::Help(None))));
+        assert_eq!(
+            parse("  help  info "),
+            Ok(Some(Command::Help(Some("info"))))
+        );
+        assert_eq!(parse("info"), Ok(Some(Command::Info)));
+        assert_eq!(parse("dmesg"), Ok(Some(Command::Dmesg)));
+        assert_eq!(parse("fault"), Ok(Some(Command::Fault)));
+        assert_eq!(parse("   "), Ok(None));
+        assert_eq!(parse(""), Ok(None));
+    }
+
+    #[test]
+    fn refuses_unknown_and_extra_words() {
+        assert_eq!(parse("frob x"), Err(ParseError::Unknown("frob")));
+        assert!(
+            matches!(parse("info now"), Err(ParseError::TooManyArguments(s)) if s.name == "info")
+        );
+        assert!(
+            matches!(parse("help a b"), Err(ParseError::TooManyArguments(s)) if s.name == "help")
+        );
+    }
+
+    #[test]
+    fn error_messages_name_the_problem() {
+        let mut s = String::new();
+        write_error(&mut s, &parse("frob").unwrap_err()).unwrap();
+        assert_eq!(
+            s,
+            "ferrovisor: unknown command 'frob'; type 'help' for the list of commands\n"
+        );
+        s.clear();
+        write_error(&mut s, &parse("info x").unwrap_err()).unwrap();
+        assert_eq!(s, "ferrovisor: too many arguments; usage: info\n");
+    }
+
+    #[test]
+    fn help_lists_every_command_once() {
+        let mut s = String::new();
+        write_help(&mut s, None).unwrap();
+        for spec in COMMANDS {
+            let line = std::format!("  {:8}{}", spec.name, spec.summary);
+            assert_eq!(s.lines().filter(|l| *l == line).count(), 1, "{line}");
+        }
+        s.clear();
+        write_help(&mut s, Some("info")).unwrap();
+        assert!(s.starts_with("usage: info\n"));
+        s.clear();
+        write_help(&mut s, Some("nope")).unwrap();
+        assert!(s.contains("unknown command 'nope'"));
+    }
+
+    #[test]
+    fn info_lists_the_facts() {
+        let info = SystemInfo {
+            version: "9.9.9",
+            revision: Revision(0xa0_2082),
+            cores: 4,
+            arm_memory_bytes: 960 << 20,
+            core_clock_hz: 250_000_000,
+            exception_level: 2,
+            now: Timestamp {
+                ticks: 62_500_000 * 3 + 31_250_000,
+                freq: 62_500_000,
+            },
+            rx_dropped: 0,
+        };
+        let mut s = String::new();
+        write_info(&mut s, &info).unwrap();
+        assert!(s.contains("version         : 9.9.9\n"), "{s}");
+        assert!(s.contains(
+            "board           : Raspberry Pi 3 Model B rev 1.2 (revision code 0xa02082)\n"
+        ));
+        assert!(s.contains("ram             : 960 MiB\n"));
+        assert!(s.contains("exception_level : EL2\n"));
+        assert!(s.ends_with("uptime          : 3.500000 s\n"));
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(line in "\\PC{0,64}") {
+            let _ = parse(&line);
+        }
+    }
+}
