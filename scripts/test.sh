@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run every test: formatting, clippy, host unit tests, the system tests that
+# boot ferrovisor in QEMU and type at its console, and the book check.
+# Installs whatever is missing first. Logs of failed system tests are kept
+# in target/systest-logs/.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+
+ensure_tools
+export FERROVISOR_TOOLS_CHECKED=1
+
+step "checking formatting (cargo fmt)"
+cargo fmt --all --check
+
+step "clippy, host crates and pure logic"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "clippy, the hypervisor for the board"
+cargo clippy --release --target "$TARGET" -p ferrovisor --quiet -- -D warnings
+
+"$ROOT/scripts/build.sh"
+
+step "unit tests and system tests (QEMU raspi3b)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace -- --test-threads=2 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+step "the book"
+"$ROOT/scripts/check-book.sh"
+
+# Add up cargo's "test result: ok. N passed; M failed; ..." lines.
+read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$log")
+if [ "$status" -ne 0 ]; then
+    echo "system test logs, if any: $ROOT/target/systest-logs/"
+fi
+echo "ferrovisor: $passed passed, $failed failed"
+exit "$status"
