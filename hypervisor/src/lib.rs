@@ -13,7 +13,9 @@ pub mod arch;
 pub mod board;
 pub mod console;
 pub mod drivers;
+pub mod emu;
 pub mod log;
+pub mod vm;
 
 #[cfg(target_os = "none")]
 pub mod kernel;

@@ -4,6 +4,7 @@ use crate::arch::aarch64::cpu;
 use crate::console::output::emergency_writer;
 use ufmt::uwriteln;
 
+// ANCHOR: panic
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut w = emergency_writer();
@@ -25,3 +26,4 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let _ = uwriteln!(w, "*** ferrovisor halted.");
     cpu::halt()
 }
+// ANCHOR_END: panic

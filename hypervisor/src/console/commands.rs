@@ -1,13 +1,18 @@
-//! The shell loop: read keys, edit the line, run the command.
+//! The console at run time: keys go to the shell or to the focused VM,
+//! and the shell's commands run here.
 
 use crate::arch::aarch64::{cpu, timer};
 use crate::board;
 use crate::console::line_editor::{Event, LineEditor, MAX_LINE};
+use crate::console::mux::{self, Escape, Key};
 use crate::console::shell::{self, Command, SystemInfo, PROMPT};
+use crate::console::table;
 use crate::console::{input, output::console};
 use crate::kernel::BootInfo;
 use crate::log::kernel::LOG;
-use ufmt::uwriteln;
+use crate::vm::machine::{Focus, Hypervisor};
+use crate::vm::state::VmState;
+use ufmt::{uwrite, uwriteln};
 
 /// An address nothing is mapped at, for the `fault` command.
 const UNMAPPED_ADDRESS: usize = 0xdead_0000;
@@ -28,20 +33,95 @@ pub fn banner(info: &BootInfo) {
         board::CORES,
         info.arm_memory_bytes >> 20
     );
-    let _ = uwriteln!(out, "Type 'help' for the list of commands.\n");
+    let _ = uwriteln!(
+        out,
+        "Type 'help' for the list of commands, 'vml' for the VMs.\n"
+    );
 }
 
-// ANCHOR: loop
-/// Read, edit and run command lines forever.
-pub fn run_shell() -> ! {
-    let mut editor = LineEditor::new();
-    console().write_raw(PROMPT.as_bytes());
-    loop {
-        let byte = input::read_byte();
-        let event = editor.feed(byte, &mut *console());
+/// The console's state: the shell's line editor and the escape parser.
+pub struct Shell {
+    editor: LineEditor,
+    escape: Escape,
+    /// The focused VM's input queue was full (reported once per episode).
+    queue_full_reported: bool,
+}
+
+impl Shell {
+    /// A shell that has printed nothing yet.
+    pub const fn new() -> Self {
+        Self {
+            editor: LineEditor::new(),
+            escape: Escape::new(),
+            queue_full_reported: false,
+        }
+    }
+
+    /// Print the prompt.
+    pub fn prompt(&self) {
+        console().write_raw(PROMPT.as_bytes());
+    }
+
+    // ANCHOR: service
+    /// Hand every typed byte to whoever has the focus.
+    pub fn service(&mut self, hyp: &mut Hypervisor) {
+        while let Some(byte) = input::try_read() {
+            match hyp.focus {
+                Focus::Hypervisor => self.shell_byte(byte, hyp),
+                Focus::Vm(index) => match self.escape.feed(byte) {
+                    Key::Pending => {}
+                    Key::Byte(b) => self.queue_for_vm(hyp, index, &[b]),
+                    Key::AtThen(b) => self.queue_for_vm(hyp, index, &[mux::ESCAPE_CHAR, b]),
+                    Key::Help => {
+                        let _ = uwriteln!(console(), "\n[{}]", mux::HELP);
+                    }
+                    Key::Switch(0) => {
+                        hyp.focus = Focus::Hypervisor;
+                        let _ = uwriteln!(console(), "\n[back to ferrovisor]");
+                        self.prompt();
+                    }
+                    Key::Switch(id) => self.switch_to(hyp, id as usize),
+                },
+            }
+        }
+    }
+    // ANCHOR_END: service
+
+    /// Queue bytes for VM `index` and make sure it runs soon.
+    fn queue_for_vm(&mut self, hyp: &mut Hypervisor, index: usize, bytes: &[u8]) {
+        let vm = &mut hyp.vms[index];
+        for &b in bytes {
+            if vm.input.push(b) {
+                self.queue_full_reported = false;
+            } else {
+                vm.input_dropped += 1;
+                if !self.queue_full_reported {
+                    self.queue_full_reported = true;
+                    let _ = uwriteln!(
+                        console(),
+                        "\n[ferrovisor: VM {} is not reading its input; keys are being dropped]",
+                        index + 1
+                    );
+                }
+            }
+        }
+        hyp.urgent = Some(index);
+    }
+
+    // ANCHOR: shell_line
+    fn shell_byte(&mut self, byte: u8, hyp: &mut Hypervisor) {
+        let event = self.editor.feed(byte, &mut *console());
         match event {
-            None => continue,
-            Some(Event::Line) => run_line(editor.line()),
+            None => return,
+            Some(Event::Line) => {
+                let mut line = [0u8; MAX_LINE];
+                let text = self.editor.line();
+                line[..text.len()].copy_from_slice(text.as_bytes());
+                let len = text.len();
+                // Only printable ASCII reaches the line buffer.
+                let text = core::str::from_utf8(&line[..len]).unwrap_or("");
+                self.run_line(text, hyp);
+            }
             Some(Event::TooLong) => {
                 let _ = uwriteln!(
                     console(),
@@ -51,66 +131,166 @@ pub fn run_shell() -> ! {
             }
             Some(Event::Cancelled) => {}
         }
-        editor.reset();
-        console().write_raw(PROMPT.as_bytes());
-    }
-}
-
-fn run_line(line: &str) {
-    match shell::parse(line) {
-        Ok(None) => {}
-        Ok(Some(command)) => run(command),
-        Err(err) => {
-            let _ = shell::write_error(&mut *console(), &err);
+        self.editor.reset();
+        if hyp.focus == Focus::Hypervisor {
+            self.prompt();
         }
     }
-}
-// ANCHOR_END: loop
 
-fn run(command: Command<'_>) {
-    match command {
-        Command::Help(topic) => {
-            let _ = shell::write_help(&mut *console(), topic);
-        }
-        Command::Info => {
-            let boot = crate::kernel::BOOT_INFO.get().copied();
-            let info = SystemInfo {
-                version: crate::VERSION,
-                revision: boot.map_or(board::Revision(0), |b| b.revision),
-                cores: board::CORES,
-                arm_memory_bytes: boot.map_or(0, |b| b.arm_memory_bytes),
-                core_clock_hz: boot.map_or(0, |b| b.core_clock_hz),
-                exception_level: cpu::current_el() as u8,
-                now: timer::now(),
-                rx_dropped: input::dropped(),
-            };
-            let _ = shell::write_info(&mut *console(), &info);
-        }
-        Command::Dmesg => {
-            // Lock order: LOG, then the console.
-            let log = LOG.lock();
-            let (a, b) = log.whole_lines();
-            let mut out = console();
-            for part in [a, b] {
-                for line in part.split_inclusive(|&c| c == b'\n') {
-                    out.write_raw(line.strip_suffix(b"\n").unwrap_or(line));
-                    if line.ends_with(b"\n") {
-                        out.write_raw(b"\r\n");
-                    }
-                }
+    fn run_line(&mut self, line: &str, hyp: &mut Hypervisor) {
+        match shell::parse(line) {
+            Ok(None) => {}
+            Ok(Some(command)) => self.run(command, hyp),
+            Err(err) => {
+                let _ = shell::write_error(&mut *console(), &err);
             }
         }
-        Command::Fault => {
+    }
+    // ANCHOR_END: shell_line
+
+    fn run(&mut self, command: Command<'_>, hyp: &mut Hypervisor) {
+        match command {
+            Command::Help(topic) => {
+                let _ = shell::write_help(&mut *console(), topic);
+            }
+            Command::Info => info(),
+            Command::Dmesg => dmesg(),
+            Command::Vml => vml(hyp),
+            Command::Vmc(id) => match id.parse::<usize>() {
+                Ok(id) => self.switch_to(hyp, id),
+                Err(_) => {
+                    let _ = uwriteln!(
+                        console(),
+                        "ferrovisor: vmc: '{}' is not a VM id; 'vml' lists them",
+                        id
+                    );
+                }
+            },
+            Command::Fault => {
+                // ANCHOR: fault
+                let _ = uwriteln!(
+                    console(),
+                    "reading {:#x}, where nothing is mapped...",
+                    UNMAPPED_ADDRESS
+                );
+                // SAFETY: deliberately not safe: the load faults, and the
+                // exception handler reports it and halts; nothing after runs.
+                unsafe {
+                    core::ptr::read_volatile(UNMAPPED_ADDRESS as *const u64);
+                }
+                // ANCHOR_END: fault
+            }
+        }
+    }
+
+    // ANCHOR: switch
+    /// Give the console to VM `id` (0 = the hypervisor).
+    fn switch_to(&mut self, hyp: &mut Hypervisor, id: usize) {
+        if id == 0 {
+            hyp.focus = Focus::Hypervisor;
+            let _ = uwriteln!(console(), "\n[back to ferrovisor]");
+            self.prompt();
+            return;
+        }
+        if id > hyp.count {
             let _ = uwriteln!(
                 console(),
-                "reading {:#x}, where nothing is mapped...",
-                UNMAPPED_ADDRESS
+                "ferrovisor: no VM with id {}; 'vml' lists them",
+                id
             );
-            // SAFETY: deliberately not safe: the load faults, and the
-            // exception handler reports it and halts; nothing after runs.
-            unsafe {
-                core::ptr::read_volatile(UNMAPPED_ADDRESS as *const u64);
+            if hyp.focus == Focus::Hypervisor {
+                return;
+            }
+            self.prompt();
+            hyp.focus = Focus::Hypervisor;
+            return;
+        }
+        let index = id - 1;
+        let vm = &hyp.vms[index];
+        let mut out = console();
+        let _ = uwriteln!(
+            out,
+            "[console: VM {} '{}' ({}); @0 returns to ferrovisor, @? lists the keys]",
+            id,
+            vm.name(),
+            vm.state.name(false)
+        );
+        let (a, b) = vm.scrollback.whole_lines();
+        out.write_raw(a);
+        out.write_raw(b);
+        drop(out);
+        self.escape = Escape::new();
+        hyp.focus = Focus::Vm(index);
+    }
+    // ANCHOR_END: switch
+}
+
+impl Default for Shell {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn info() {
+    let boot = crate::kernel::BOOT_INFO.get().copied();
+    let info = SystemInfo {
+        version: crate::VERSION,
+        revision: boot.map_or(board::Revision(0), |b| b.revision),
+        cores: board::CORES,
+        arm_memory_bytes: boot.map_or(0, |b| b.arm_memory_bytes),
+        core_clock_hz: boot.map_or(0, |b| b.core_clock_hz),
+        exception_level: cpu::current_el() as u8,
+        now: timer::now(),
+        rx_dropped: input::dropped(),
+    };
+    let _ = shell::write_info(&mut *console(), &info);
+}
+
+fn dmesg() {
+    // Lock order: LOG, then the console.
+    let log = LOG.lock();
+    let (a, b) = log.whole_lines();
+    let mut out = console();
+    for part in [a, b] {
+        for line in part.split_inclusive(|&c| c == b'\n') {
+            out.write_raw(line.strip_suffix(b"\n").unwrap_or(line));
+            if line.ends_with(b"\n") {
+                out.write_raw(b"\r\n");
             }
         }
     }
 }
+
+// ANCHOR: vml
+/// `vml`: one row per VM, like `xl list`, with exit counts by kind.
+fn vml(hyp: &Hypervisor) {
+    let mut out = console();
+    let freq = timer::now().freq.max(1);
+    let _ = uwriteln!(
+        out,
+        "Id Name            State    CPU Mem(MiB) Time(s)      WFx      HVC   SysReg     MMIO      IRQ"
+    );
+    for (index, vm) in hyp.vms[..hyp.count].iter().enumerate() {
+        let running = vm.state == VmState::Runnable && hyp.focus == Focus::Vm(index);
+        let _ = table::number(&mut *out, index as u64 + 1, 2);
+        let _ = table::left(&mut *out, vm.name(), 15);
+        let _ = table::left(&mut *out, vm.state.name(running), 8);
+        let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.cpu as u64), 3);
+        let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.ram >> 20), 8);
+        let _ = table::tenths(&mut *out, vm.cpu_ticks * 10 / freq, 7);
+        for count in [
+            vm.exits.wfx,
+            vm.exits.hvc,
+            vm.exits.sysreg,
+            vm.exits.mmio,
+            vm.exits.irq,
+        ] {
+            let _ = table::number(&mut *out, count, 8);
+        }
+        if vm.state == VmState::Halted {
+            let _ = uwrite!(out, " ({})", vm.halt_reason);
+        }
+        let _ = uwriteln!(out, "");
+    }
+}
+// ANCHOR_END: vml

@@ -5,7 +5,6 @@
 //! when the shell is busy printing; were it ever full, the bytes that did
 //! not fit are counted and reported, never lost silently.
 
-use crate::arch::aarch64::cpu;
 use crate::console::ring::SpscRing;
 use crate::kernel::UART;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -26,22 +25,17 @@ pub fn on_receive_interrupt() {
     }
 }
 
-/// The next typed byte, sleeping in WFI until one arrives.
-pub fn read_byte() -> u8 {
-    loop {
-        if let Some(b) = RX.pop() {
-            return b;
-        }
-        // Check and sleep with IRQs masked, so a byte arriving between the
-        // check and the WFI still wakes us (WFI wakes on a masked IRQ too).
-        cpu::without_irqs(|| {
-            if RX.is_empty() {
-                cpu::wait_for_interrupt();
-            }
-        });
-    }
-}
 // ANCHOR_END: irq
+
+/// The next typed byte, if one is waiting.
+pub fn try_read() -> Option<u8> {
+    RX.pop()
+}
+
+/// Whether typed bytes are waiting.
+pub fn has_input() -> bool {
+    !RX.is_empty()
+}
 
 /// Bytes that arrived while the ring was full.
 pub fn dropped() -> usize {

@@ -2,8 +2,10 @@
 //! hypervisor runs on the mini UART.
 
 pub mod line_editor;
+pub mod mux;
 pub mod ring;
 pub mod shell;
+pub mod table;
 
 #[cfg(target_os = "none")]
 pub mod commands;

@@ -18,6 +18,7 @@ static READY: AtomicBool = AtomicBool::new(false);
 
 static CONSOLE: Mutex<Writer> = Mutex::new(Writer);
 
+// ANCHOR: writer
 /// Writes to the mini UART.
 pub struct Writer;
 
@@ -43,6 +44,7 @@ impl Writer {
         }
     }
 }
+// ANCHOR_END: writer
 
 impl uWrite for Writer {
     type Error = Infallible;

@@ -41,6 +41,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "print the hypervisor's own log (like `xl dmesg`)",
     },
     CommandSpec {
+        name: "vml",
+        args: "",
+        summary: "list the VMs: id, name, state, cpu, memory, time and exits (like `xl list`)",
+    },
+    CommandSpec {
+        name: "vmc",
+        args: "<id>",
+        summary: "give the console to VM <id>; type @0 to come back, @? for the keys",
+    },
+    CommandSpec {
         name: "fault",
         args: "",
         summary: "make the hypervisor take a data abort at EL2, to see the crash report (halts)",
@@ -56,6 +66,10 @@ pub enum Command<'a> {
     Info,
     /// `dmesg`.
     Dmesg,
+    /// `vml`.
+    Vml,
+    /// `vmc <id>`.
+    Vmc(&'a str),
     /// `fault`.
     Fault,
 }
@@ -68,6 +82,8 @@ pub enum ParseError<'a> {
     Unknown(&'a str),
     /// The command got more words than it takes.
     TooManyArguments(&'static CommandSpec),
+    /// The command needs an argument that is not there.
+    MissingArgument(&'static CommandSpec),
 }
 
 // ANCHOR: parse
@@ -80,13 +96,23 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
     let spec = find(name).ok_or(ParseError::Unknown(name))?;
     let first_arg = words.next();
     let max_args = spec.args.split_ascii_whitespace().count();
+    let required = spec
+        .args
+        .split_ascii_whitespace()
+        .filter(|a| a.starts_with('<'))
+        .count();
     if words.next().is_some() || (first_arg.is_some() && max_args == 0) {
         return Err(ParseError::TooManyArguments(spec));
     }
-    Ok(Some(match spec.name {
-        "help" => Command::Help(first_arg),
-        "info" => Command::Info,
-        "dmesg" => Command::Dmesg,
+    if first_arg.is_none() && required > 0 {
+        return Err(ParseError::MissingArgument(spec));
+    }
+    Ok(Some(match (spec.name, first_arg) {
+        ("help", topic) => Command::Help(topic),
+        ("info", _) => Command::Info,
+        ("dmesg", _) => Command::Dmesg,
+        ("vml", _) => Command::Vml,
+        ("vmc", Some(id)) => Command::Vmc(id),
         _ => Command::Fault,
     }))
 }
@@ -107,6 +133,11 @@ pub fn write_error<W: uWrite>(out: &mut W, err: &ParseError<'_>) -> Result<(), W
         ),
         ParseError::TooManyArguments(spec) => {
             uwrite!(out, "ferrovisor: too many arguments; usage: ")?;
+            write_usage(out, spec)?;
+            uwriteln!(out, "")
+        }
+        ParseError::MissingArgument(spec) => {
+            uwrite!(out, "ferrovisor: {} needs an argument; usage: ", spec.name)?;
             write_usage(out, spec)?;
             uwriteln!(out, "")
         }
@@ -227,6 +258,9 @@ mod tests {
         assert_eq!(parse("info"), Ok(Some(Command::Info)));
         assert_eq!(parse("dmesg"), Ok(Some(Command::Dmesg)));
         assert_eq!(parse("fault"), Ok(Some(Command::Fault)));
+        assert_eq!(parse("vml"), Ok(Some(Command::Vml)));
+        assert_eq!(parse("vmc 2"), Ok(Some(Command::Vmc("2"))));
+        assert!(matches!(parse("vmc"), Err(ParseError::MissingArgument(s)) if s.name == "vmc"));
         assert_eq!(parse("   "), Ok(None));
         assert_eq!(parse(""), Ok(None));
     }
@@ -253,6 +287,9 @@ mod tests {
         s.clear();
         write_error(&mut s, &parse("info x").unwrap_err()).unwrap();
         assert_eq!(s, "ferrovisor: too many arguments; usage: info\n");
+        s.clear();
+        write_error(&mut s, &parse("vmc").unwrap_err()).unwrap();
+        assert_eq!(s, "ferrovisor: vmc needs an argument; usage: vmc <id>\n");
     }
 
     #[test]

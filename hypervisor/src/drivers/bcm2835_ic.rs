@@ -41,11 +41,11 @@ impl InterruptController {
     /// `base` must be the BCM2835 interrupt controller, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
         // SAFETY: passed on from the caller.
-        Self {
-            regs: unsafe { Mmio::new(base) },
-        }
+        let regs = unsafe { Mmio::new(base) };
+        Self { regs }
     }
 
+    // ANCHOR: pending
     /// Mask every peripheral interrupt.
     pub fn disable_all(&self) {
         self.regs.DISABLE_IRQS_1.set(u32::MAX);
@@ -74,4 +74,5 @@ impl InterruptController {
         };
         pending & bit != 0
     }
+    // ANCHOR_END: pending
 }

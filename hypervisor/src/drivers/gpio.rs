@@ -63,9 +63,8 @@ impl Gpio {
     /// `base` must be the GPIO block, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
         // SAFETY: passed on from the caller.
-        Self {
-            regs: unsafe { Mmio::new(base) },
-        }
+        let regs = unsafe { Mmio::new(base) };
+        Self { regs }
     }
 
     // ANCHOR: uart_pins

@@ -56,18 +56,40 @@ impl LocalIntc {
     /// `base` must be the ARM local peripherals, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
         // SAFETY: passed on from the caller.
-        Self {
-            regs: unsafe { Mmio::new(base) },
-        }
+        let regs = unsafe { Mmio::new(base) };
+        Self { regs }
     }
 
+    // ANCHOR: route
     /// Send the peripheral interrupt (GPU IRQ) to `core`.
     pub fn route_gpu_irq_to(&self, core: usize) {
         self.regs.GPU_INTERRUPTS_ROUTING.set(core as u32);
+    }
+
+    /// Choose which generic timers raise `core`'s IRQ line: the EL2 timer
+    /// (CNTHP) and the virtual timer (CNTV).
+    pub fn route_core_timers(&self, core: usize, hyp_timer: bool, virtual_timer: bool) {
+        let hp = if hyp_timer {
+            CORE_TIMERS_INTERRUPT_CONTROL::CNTHPIRQ_IRQ::SET
+        } else {
+            CORE_TIMERS_INTERRUPT_CONTROL::CNTHPIRQ_IRQ::CLEAR
+        };
+        let v = if virtual_timer {
+            CORE_TIMERS_INTERRUPT_CONTROL::CNTVIRQ_IRQ::SET
+        } else {
+            CORE_TIMERS_INTERRUPT_CONTROL::CNTVIRQ_IRQ::CLEAR
+        };
+        self.regs.CORE_TIMERS_INTERRUPT_CONTROL[core].write(hp + v);
+    }
+
+    /// Whether the EL2 timer is raising `core`'s IRQ.
+    pub fn hyp_timer_pending(&self, core: usize) -> bool {
+        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::CNTHPIRQ)
     }
 
     /// Whether the peripheral interrupt controller is raising `core`'s IRQ.
     pub fn gpu_irq_pending(&self, core: usize) -> bool {
         self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::GPU)
     }
+    // ANCHOR_END: route
 }

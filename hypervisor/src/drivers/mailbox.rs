@@ -75,9 +75,8 @@ impl Mailbox {
     /// `base` must be the VideoCore mailbox block, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
         // SAFETY: passed on from the caller.
-        Self {
-            regs: unsafe { Mmio::new(base) },
-        }
+        let regs = unsafe { Mmio::new(base) };
+        Self { regs }
     }
 
     // ANCHOR: call

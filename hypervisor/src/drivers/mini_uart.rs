@@ -67,6 +67,7 @@ register_bitfields! {u32,
     ]
 }
 
+// ANCHOR: registers
 register_structs! {
     /// The AUX register block at `AUX_BASE`.
     #[allow(non_snake_case)]
@@ -87,6 +88,7 @@ register_structs! {
         (0x6c => @END),
     }
 }
+// ANCHOR_END: registers
 
 // ANCHOR: divisor
 /// The AUX_MU_BAUD value for `baud` when the core clock runs at `clock_hz`,
@@ -110,9 +112,8 @@ impl MiniUart {
     /// `base` must be the AUX block, mapped as device memory.
     pub const unsafe fn new(base: usize) -> Self {
         // SAFETY: passed on from the caller.
-        Self {
-            regs: unsafe { Mmio::new(base) },
-        }
+        let regs = unsafe { Mmio::new(base) };
+        Self { regs }
     }
 
     // ANCHOR: init
@@ -141,6 +142,7 @@ impl MiniUart {
     }
     // ANCHOR_END: init
 
+    // ANCHOR: io
     /// Send one byte, waiting for room in the transmit FIFO.
     pub fn write_byte(&self, byte: u8) {
         while !self.regs.AUX_MU_LSR.is_set(AUX_MU_LSR::TRANSMITTER_EMPTY) {
@@ -162,6 +164,7 @@ impl MiniUart {
     pub fn interrupt_pending(&self) -> bool {
         self.regs.AUX_IRQ.is_set(AUX_IRQ::MINI_UART_IRQ)
     }
+    // ANCHOR_END: io
 }
 
 /// The mini UART never reports errors.

@@ -5,17 +5,20 @@ pub mod irq;
 
 use crate::arch::aarch64::{cpu, exception, mmu, timer::Delay};
 use crate::board::{self, Revision};
-use crate::console::{commands, output};
+use crate::console::commands::{self, Shell};
+use crate::console::output;
 use crate::drivers::bcm2835_ic::InterruptController;
 use crate::drivers::gpio::Gpio;
 use crate::drivers::local_intc::LocalIntc;
 use crate::drivers::mailbox::{Mailbox, CLOCK_ID_CORE};
 use crate::drivers::mini_uart::{MiniUart, BAUD_RATE};
 use crate::log;
+use crate::vm::machine::{self, HYPERVISOR};
 use aarch64_cpu::registers::HCR_EL2;
 use spin::Once;
 use tock_registers::interfaces::Writeable;
 
+// ANCHOR: devices
 // The addresses below are the BCM2837's own register blocks, which the
 // hypervisor's MMU maps as device memory.
 
@@ -35,6 +38,7 @@ pub static INTERRUPT_CONTROLLER: InterruptController =
 /// The ARM local interrupt controller.
 // SAFETY: LOCAL_PERIPHERAL_BASE is the ARM local peripherals block.
 pub static LOCAL_INTC: LocalIntc = unsafe { LocalIntc::new(board::LOCAL_PERIPHERAL_BASE) };
+// ANCHOR_END: devices
 
 /// What the firmware told us at boot.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +64,7 @@ pub fn start() -> ! {
     // SAFETY: first and only call, on the boot core, before any lock or
     // atomic is used (exclusive accesses need the MMU on).
     unsafe { mmu::enable() };
+    park_secondary_cores();
 
     let info = *BOOT_INFO.call_once(|| BootInfo {
         revision: Revision(MAILBOX.board_revision().unwrap_or(0)),
@@ -87,17 +92,47 @@ pub fn start() -> ! {
     INTERRUPT_CONTROLLER.disable_all();
     INTERRUPT_CONTROLLER.enable(board::IRQ_AUX);
     LOCAL_INTC.route_gpu_irq_to(0);
-    cpu::enable_irqs();
     log!(
         "console: mini UART, {} baud, receive interrupt on",
         BAUD_RATE
     );
 
+    // The hypervisor runs with IRQs masked: they end a guest's run or the
+    // idle WFI, and the main loop polls their sources.
+    let mut hyp = HYPERVISOR.lock();
+    let ram_end = MAILBOX
+        .arm_memory()
+        .map_or(0, |(base, size)| base as u64 + size as u64);
+    hyp.create_vms(ram_end);
     commands::banner(&info);
-    commands::run_shell()
+    let mut shell = Shell::new();
+    shell.prompt();
+    machine::run(&mut hyp, &mut shell)
 }
 // ANCHOR_END: start
 
+// ANCHOR: park
+/// Release cores 1-3 from the firmware's spin table into `_start`, where
+/// they sleep in WFI for good. Left in the spin table they would spin on
+/// WFE, which wakes on every event (and under QEMU, never sleeps at all).
+fn park_secondary_cores() {
+    extern "C" {
+        fn _start();
+    }
+    for core in 1..board::CORES {
+        let slot = board::SPIN_TABLE_BASE + 8 * core;
+        // SAFETY: the spin table is the firmware's, at a fixed address
+        // below the image; writing a start address into it is its protocol.
+        unsafe { core::ptr::write_volatile(slot as *mut u64, _start as *const () as u64) };
+        // The waiting core reads it with its MMU and caches off.
+        cpu::clean_dcache_range(slot, 8);
+    }
+    // SAFETY: SEV only wakes cores waiting in WFE.
+    unsafe { core::arch::asm!("sev", options(nomem, nostack)) };
+}
+// ANCHOR_END: park
+
+// ANCHOR: wrong_el
 /// ferrovisor needs EL2. If the firmware started it at EL1 (for example
 /// with an armstub that drops to EL1), say so on the console and stop.
 fn wrong_exception_level() -> ! {
@@ -116,3 +151,4 @@ fn wrong_exception_level() -> ! {
     );
     cpu::halt()
 }
+// ANCHOR_END: wrong_el

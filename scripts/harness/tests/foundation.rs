@@ -20,7 +20,7 @@ use ferrovisor_harness::{scaled, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Every shell command of this version.
-const COMMANDS: [&str; 4] = ["help", "info", "dmesg", "fault"];
+const COMMANDS: [&str; 6] = ["help", "info", "dmesg", "vml", "vmc", "fault"];
 
 /// Boots the hypervisor and waits for the first prompt; returns the machine
 /// and everything printed before that prompt (the banner).

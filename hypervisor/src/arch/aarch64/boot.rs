@@ -3,6 +3,7 @@
 
 core::arch::global_asm!(include_str!("boot.s"), options(raw));
 
+// ANCHOR: start_rust
 /// Called by `boot.s` on core 0 with a stack and a zeroed `.bss`.
 ///
 /// # Safety
@@ -12,3 +13,4 @@ core::arch::global_asm!(include_str!("boot.s"), options(raw));
 pub unsafe extern "C" fn _start_rust() -> ! {
     crate::kernel::start()
 }
+// ANCHOR_END: start_rust

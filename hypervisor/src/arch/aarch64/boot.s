@@ -6,11 +6,14 @@
 // from EL3 if it was started there), sets up its stack, clears .bss and
 // enters Rust.
 
+// ANCHOR: constants
 .equ MPIDR_AFF0_MASK,   0xff
 .equ CURRENTEL_EL3,     0xc                 // CurrentEL.EL = 3, bits [3:2]
 .equ SCR_EL3_VALUE,     0x531               // RW | HCE | RES1 (5:4) | NS
 .equ SPSR_EL2H_MASKED,  0x3c9               // D, A, I, F masked; M = EL2h
+// ANCHOR_END: constants
 
+// ANCHOR: park
 .section .text._start
 .global _start
 _start:
@@ -18,9 +21,11 @@ _start:
     and     x0, x0, #MPIDR_AFF0_MASK
     cbz     x0, .Lboot_core
 .Lpark:                                     // cores 1-3: sleep forever
-    wfe
+    wfi                                     // (no interrupt is routed to them)
     b       .Lpark
+// ANCHOR_END: park
 
+// ANCHOR: el3_to_el2
 .Lboot_core:
     mrs     x0, CurrentEL
     cmp     x0, #CURRENTEL_EL3
@@ -32,7 +37,9 @@ _start:
     adr     x1, .Lat_el2_or_el1
     msr     elr_el3, x1
     eret
+// ANCHOR_END: el3_to_el2
 
+// ANCHOR: stack_bss
 .Lat_el2_or_el1:
     ldr     x1, =__boot_stack_top
     mov     sp, x1
@@ -47,3 +54,4 @@ _start:
 .Lenter_rust:
     bl      _start_rust
     b       .Lpark                          // _start_rust never returns
+// ANCHOR_END: stack_bss

@@ -169,6 +169,52 @@ impl AbortIss {
 }
 // ANCHOR_END: abort
 
+// ANCHOR: sysreg
+/// The ISS of a trapped MSR/MRS (EC 0x18): which register, which general
+/// register, which direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SysRegIss(pub u32);
+
+/// A system register named by its encoding: op0, op1, CRn, CRm, op2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SysReg {
+    /// op0.
+    pub op0: u8,
+    /// op1.
+    pub op1: u8,
+    /// CRn.
+    pub crn: u8,
+    /// CRm.
+    pub crm: u8,
+    /// op2.
+    pub op2: u8,
+}
+
+impl SysRegIss {
+    /// The register accessed.
+    pub fn register(self) -> SysReg {
+        let field = |shift: u32, bits: u32| ((self.0 >> shift) & ((1 << bits) - 1)) as u8;
+        SysReg {
+            op0: field(20, 2),
+            op2: field(17, 3),
+            op1: field(14, 3),
+            crn: field(10, 4),
+            crm: field(1, 4),
+        }
+    }
+
+    /// Rt: the general register read or written (31 = xzr).
+    pub fn rt(self) -> u8 {
+        ((self.0 >> 5) & 0x1f) as u8
+    }
+
+    /// Direction: an MRS (the guest reads the register).
+    pub fn is_read(self) -> bool {
+        self.0 & 1 != 0
+    }
+}
+// ANCHOR_END: sysreg
+
 /// A Data/Instruction Fault Status Code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultStatus(pub u8);
@@ -241,6 +287,24 @@ mod tests {
         );
         assert_eq!(Esr(0x3f << 26).class(), ExceptionClass::Other(0x3f));
         assert!(Esr(0x5a00_0000).abort().is_none());
+    }
+
+    #[test]
+    fn decodes_a_trapped_mrs() {
+        // mrs x3, cntpct_el0: op0=3 op1=3 CRn=14 CRm=0 op2=1, Rt=3, read.
+        let iss = SysRegIss((3 << 20) | (1 << 17) | (3 << 14) | (14 << 10) | (3 << 5) | 1);
+        assert_eq!(
+            iss.register(),
+            SysReg {
+                op0: 3,
+                op1: 3,
+                crn: 14,
+                crm: 0,
+                op2: 1
+            }
+        );
+        assert_eq!(iss.rt(), 3);
+        assert!(iss.is_read());
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct TrapFrame {
 }
 // ANCHOR_END: frame
 
+// ANCHOR: decode
 /// Where an exception came from: the group of four vectors it used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -68,7 +69,9 @@ fn decode(vector: u64) -> (Source, Kind) {
     };
     (source, kind)
 }
+// ANCHOR_END: decode
 
+// ANCHOR: install
 extern "C" {
     static __exception_vectors: u8;
 }
@@ -80,6 +83,7 @@ pub fn install_vectors() {
     VBAR_EL2.set(table);
     aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
 }
+// ANCHOR_END: install
 
 // ANCHOR: entry
 /// Called by `vectors.s` for every exception taken to EL2.
@@ -92,6 +96,7 @@ extern "C" fn exception_entry(frame: &mut TrapFrame, vector: u64) {
 }
 // ANCHOR_END: entry
 
+// ANCHOR: report
 /// Print everything known about an exception ferrovisor did not expect,
 /// then stop: a hypervisor that carries on after corrupting itself would
 /// only fail later, somewhere harder to understand.
@@ -136,3 +141,4 @@ fn report_and_halt(frame: &TrapFrame, source: Source, kind: Kind) -> ! {
     );
     super::cpu::halt()
 }
+// ANCHOR_END: report

@@ -13,4 +13,8 @@ pub mod exception;
 #[cfg(target_os = "none")]
 pub mod mmu;
 #[cfg(target_os = "none")]
+pub mod stage2;
+#[cfg(target_os = "none")]
 pub mod timer;
+#[cfg(target_os = "none")]
+pub mod vcpu;

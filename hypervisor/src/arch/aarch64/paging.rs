@@ -78,6 +78,38 @@ pub fn table_descriptor(pa: u64) -> u64 {
 }
 // ANCHOR_END: block
 
+// ANCHOR: stage2
+/// Stage-2 MemAttr[5:2] for normal memory, outer and inner write-back: the
+/// guest's own stage-1 attributes then decide (the stricter one wins).
+const S2_MEMATTR_NORMAL_WB: u64 = 0b1111 << 2;
+/// Stage-2 S2AP[7:6]: the guest may read and write.
+const S2AP_READ_WRITE: u64 = 0b11 << 6;
+
+/// A stage-2 level-2 block descriptor: 2 MiB of guest RAM at host
+/// physical address `pa`, readable, writable and executable by the guest.
+pub fn stage2_block_descriptor(pa: u64) -> u64 {
+    (pa & OUTPUT_ADDRESS_MASK & !(L2_BLOCK - 1))
+        | S2_MEMATTR_NORMAL_WB
+        | S2AP_READ_WRITE
+        | SH_INNER
+        | AF
+        | DESC_VALID
+}
+
+/// Fill a VM's stage-2 tables: IPA `0..ram` maps to host physical
+/// `host_base..host_base + ram`; everything else (including the peripheral
+/// windows, which are emulated) stays invalid, so any access to it traps.
+pub fn map_guest_ram(l1: &mut Table, l2: &mut Table, l2_pa: u64, host_base: u64, ram: u64) {
+    l1.0.fill(0);
+    l2.0.fill(0);
+    let blocks = (ram.min(L1_SPAN) / L2_BLOCK) as usize;
+    for (i, entry) in l2.0.iter_mut().take(blocks).enumerate() {
+        *entry = stage2_block_descriptor(host_base + i as u64 * L2_BLOCK);
+    }
+    l1.0[0] = table_descriptor(l2_pa);
+}
+// ANCHOR_END: stage2
+
 /// Errors from [`map_identity`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MapError {
@@ -98,7 +130,7 @@ pub fn map_identity(
     table_pa: impl Fn(&Table) -> u64,
 ) -> Result<(), MapError> {
     for region in regions {
-        if region.start % L2_BLOCK != 0 || region.end % L2_BLOCK != 0 {
+        if !region.start.is_multiple_of(L2_BLOCK) || !region.end.is_multiple_of(L2_BLOCK) {
             return Err(MapError::Unaligned(*region));
         }
         if region.end > l2.len() as u64 * L1_SPAN {
@@ -188,6 +220,22 @@ mod tests {
             block_descriptor(0x4000_0000, MemoryKind::Device)
         );
         assert_eq!(l2[1].0[1], 0, "the local peripherals take one block");
+    }
+
+    #[test]
+    fn stage2_maps_exactly_the_vm_ram() {
+        let (mut l1, mut l2) = tables(1);
+        map_guest_ram(&mut l1, &mut l2[0], 0x5000, 0x1000_0000, 16 << 20);
+        assert_eq!(l1.0[0], 0x5000 | 0b11);
+        assert_eq!(l1.0[1], 0, "nothing above 1 GiB");
+        for i in 0..8 {
+            let d = l2[0].0[i];
+            assert_eq!(d & OUTPUT_ADDRESS_MASK, 0x1000_0000 + i as u64 * L2_BLOCK);
+            assert_eq!(d & 0b11, 0b01);
+            assert_eq!((d >> 6) & 0b11, 0b11, "read/write");
+        }
+        assert_eq!(l2[0].0[8], 0, "IPA 16 MiB and up is not RAM");
+        assert_eq!(l2[0].0[504], 0, "the peripheral window traps");
     }
 
     #[test]

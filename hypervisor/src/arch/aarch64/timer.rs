@@ -32,3 +32,29 @@ impl embedded_hal::delay::DelayNs for Delay {
         }
     }
 }
+
+// ANCHOR: hyp_timer
+/// Arm the EL2 physical timer (CNTHP) to fire at counter value `deadline`.
+pub fn set_hyp_deadline(deadline: u64) {
+    // SAFETY: the EL2 timer belongs to the hypervisor alone.
+    unsafe {
+        core::arch::asm!(
+            "msr cnthp_cval_el2, {}",
+            "msr cnthp_ctl_el2, {}",
+            "isb",
+            in(reg) deadline,
+            in(reg) CNTHP_CTL_ENABLE,
+            options(nostack)
+        )
+    };
+}
+
+/// Silence the EL2 timer (its interrupt is level-triggered).
+pub fn stop_hyp_timer() {
+    // SAFETY: the EL2 timer belongs to the hypervisor alone.
+    unsafe { core::arch::asm!("msr cnthp_ctl_el2, xzr", "isb", options(nostack)) };
+}
+// ANCHOR_END: hyp_timer
+
+/// CNTHP_CTL_EL2.ENABLE.
+const CNTHP_CTL_ENABLE: u64 = 1;

@@ -2,11 +2,14 @@
 //
 // Sixteen entries of 0x80 bytes: {current EL with SP_EL0, current EL with
 // SP_ELx, lower EL in AArch64, lower EL in AArch32} x {synchronous, IRQ,
-// FIQ, SError}. Each entry makes room for a TrapFrame on the stack, saves
-// x0/x1, puts its own number in x1 and jumps to the common code, which
-// saves the rest, calls `exception_entry(frame, kind)` and returns with ERET
-// using the (possibly changed) frame.
+// FIQ, SError}. The first eight are the hypervisor's own exceptions: the
+// entry makes room for a TrapFrame on the stack, saves x0/x1, puts its own
+// number in x1 and jumps to the common code, which saves the rest, calls
+// `exception_entry(frame, kind)` and returns with ERET using the (possibly
+// changed) frame. The last eight come from a guest and leave it through
+// `__guest_exit` (world_switch.s).
 
+// ANCHOR: table
 .equ FRAME_SIZE, 16 * 18
 
 .macro VECTOR kind
@@ -15,6 +18,14 @@
     stp     x0, x1, [sp, #16 * 0]
     mov     x1, #\kind
     b       __exception_common
+.endm
+
+// A guest (lower EL) exception: leave the guest (world_switch.s).
+.macro GUEST_VECTOR kind
+.balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #\kind
+    b       __guest_exit
 .endm
 
 .section .text.vectors
@@ -29,15 +40,17 @@ __exception_vectors:
     VECTOR 5
     VECTOR 6
     VECTOR 7
-    VECTOR 8
-    VECTOR 9
-    VECTOR 10
-    VECTOR 11
-    VECTOR 12
-    VECTOR 13
-    VECTOR 14
-    VECTOR 15
+    GUEST_VECTOR 8
+    GUEST_VECTOR 9
+    GUEST_VECTOR 10
+    GUEST_VECTOR 11
+    GUEST_VECTOR 12
+    GUEST_VECTOR 13
+    GUEST_VECTOR 14
+    GUEST_VECTOR 15
+// ANCHOR_END: table
 
+// ANCHOR: save
 __exception_common:
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
@@ -63,7 +76,9 @@ __exception_common:
 
     mov     x0, sp
     bl      exception_entry
+// ANCHOR_END: save
 
+// ANCHOR: restore
     ldp     x30, x2, [sp, #16 * 15]
     msr     elr_el2, x2
     ldr     x2, [sp, #16 * 16]
@@ -85,3 +100,4 @@ __exception_common:
     ldp     x28, x29, [sp, #16 * 14]
     add     sp, sp, #FRAME_SIZE
     eret
+// ANCHOR_END: restore

@@ -1,0 +1,13 @@
+//! Virtual machines: the static VM list and table, the vCPU state, the
+//! scheduler and the run loop.
+
+pub mod config;
+pub mod list;
+pub mod scheduler;
+pub mod state;
+pub mod table;
+
+#[cfg(target_os = "none")]
+pub mod exits;
+#[cfg(target_os = "none")]
+pub mod machine;
