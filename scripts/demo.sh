@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Build ferrovisor and run it in QEMU (Raspberry Pi 3 Model B) with the
 # console on this terminal.
-#   ./scripts/demo.sh
+#   ./scripts/demo.sh                  ferrovisor with the VMs of guests/vms.list
+#   ./scripts/demo.sh --native echo    one guest alone as the board's kernel8.img
+#   ./scripts/demo.sh --native lrtos   (the same image the VM runs)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
+image="$IMAGES/kernel8.img"
+what="ferrovisor"
 case "${1:-}" in
     "") ;;
-    -h|--help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --native)
+        guest="${2:-}"
+        case "$guest" in
+            echo|lrtos) image="$IMAGES/$guest.bin"; what="$guest, natively (no hypervisor)" ;;
+            *) die "--native needs a guest: echo or lrtos (got '${guest}')" ;;
+        esac
+        ;;
     *) die "unknown option '$1' (try --help)" ;;
 esac
 
@@ -17,8 +28,8 @@ FERROVISOR_TOOLS_CHECKED=1 "$ROOT/scripts/build.sh"
 mapfile -t args < <(board_qemu_args)
 cat <<MSG
 
-==> starting QEMU raspi3b; this terminal is the ferrovisor console.
+==> starting QEMU raspi3b running $what; this terminal is its console.
     Quit: press Ctrl-A, then X.   QEMU monitor: Ctrl-A, then C.
 
 MSG
-exec qemu-system-aarch64 "${args[@]}" -kernel "$IMAGES/kernel8.img" -serial mon:stdio
+exec qemu-system-aarch64 "${args[@]}" -kernel "$image" -serial mon:stdio

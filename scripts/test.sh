@@ -15,8 +15,8 @@ cargo fmt --all --check
 
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-step "clippy, the hypervisor for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor --quiet -- -D warnings
+step "clippy, the hypervisor and the guests for the board"
+cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos --quiet -- -D warnings
 
 "$ROOT/scripts/build.sh"
 

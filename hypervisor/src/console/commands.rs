@@ -10,7 +10,7 @@ use crate::console::table;
 use crate::console::{input, output::console};
 use crate::kernel::BootInfo;
 use crate::log::kernel::LOG;
-use crate::vm::machine::{Focus, Hypervisor};
+use crate::vm::machine::{Focus, Hypervisor, INPUTS, SCROLLBACKS};
 use crate::vm::state::VmState;
 use ufmt::{uwrite, uwriteln};
 
@@ -65,6 +65,7 @@ impl Shell {
     // ANCHOR: service
     /// Hand every typed byte to whoever has the focus.
     pub fn service(&mut self, hyp: &mut Hypervisor) {
+        input::on_receive_interrupt();
         while let Some(byte) = input::try_read() {
             match hyp.focus {
                 Focus::Hypervisor => self.shell_byte(byte, hyp),
@@ -91,7 +92,7 @@ impl Shell {
     fn queue_for_vm(&mut self, hyp: &mut Hypervisor, index: usize, bytes: &[u8]) {
         let vm = &mut hyp.vms[index];
         for &b in bytes {
-            if vm.input.push(b) {
+            if INPUTS[index].push(b) {
                 self.queue_full_reported = false;
             } else {
                 vm.input_dropped += 1;
@@ -156,16 +157,31 @@ impl Shell {
             Command::Info => info(),
             Command::Dmesg => dmesg(),
             Command::Vml => vml(hyp),
-            Command::Vmc(id) => match id.parse::<usize>() {
-                Ok(id) => self.switch_to(hyp, id),
-                Err(_) => {
-                    let _ = uwriteln!(
-                        console(),
-                        "ferrovisor: vmc: '{}' is not a VM id; 'vml' lists them",
-                        id
-                    );
+            Command::Vmc(id) => {
+                if let Some(index) = vm_index(hyp, "vmc", id) {
+                    self.switch_to(hyp, index + 1);
                 }
-            },
+            }
+            Command::VmLog(id) => {
+                if let Some(index) = vm_index(hyp, "vmlog", id) {
+                    vmlog(hyp, index);
+                }
+            }
+            Command::VmStop(id) => {
+                if let Some(index) = vm_index(hyp, "vmstop", id) {
+                    lifecycle(hyp, index, Lifecycle::Stop);
+                }
+            }
+            Command::VmStart(id) => {
+                if let Some(index) = vm_index(hyp, "vmstart", id) {
+                    lifecycle(hyp, index, Lifecycle::Start);
+                }
+            }
+            Command::VmReset(id) => {
+                if let Some(index) = vm_index(hyp, "vmreset", id) {
+                    lifecycle(hyp, index, Lifecycle::Reset);
+                }
+            }
             Command::Fault => {
                 // ANCHOR: fault
                 let _ = uwriteln!(
@@ -193,16 +209,12 @@ impl Shell {
             return;
         }
         if id > hyp.count {
+            // Only `@N` gets here (vmc checks the id): stay where we are.
             let _ = uwriteln!(
                 console(),
-                "ferrovisor: no VM with id {}; 'vml' lists them",
+                "\n[no VM with id {}; @0 returns to ferrovisor]",
                 id
             );
-            if hyp.focus == Focus::Hypervisor {
-                return;
-            }
-            self.prompt();
-            hyp.focus = Focus::Hypervisor;
             return;
         }
         let index = id - 1;
@@ -213,9 +225,10 @@ impl Shell {
             "[console: VM {} '{}' ({}); @0 returns to ferrovisor, @? lists the keys]",
             id,
             vm.name(),
-            vm.state.name(false)
+            vm.state.name()
         );
-        let (a, b) = vm.scrollback.whole_lines();
+        let scrollback = SCROLLBACKS[index].lock();
+        let (a, b) = scrollback.whole_lines();
         out.write_raw(a);
         out.write_raw(b);
         drop(out);
@@ -241,6 +254,7 @@ fn info() {
         core_clock_hz: boot.map_or(0, |b| b.core_clock_hz),
         exception_level: cpu::current_el() as u8,
         now: timer::now(),
+        baud: crate::drivers::mini_uart::BAUD_RATE,
         rx_dropped: input::dropped(),
     };
     let _ = shell::write_info(&mut *console(), &info);
@@ -271,10 +285,9 @@ fn vml(hyp: &Hypervisor) {
         "Id Name            State    CPU Mem(MiB) Time(s)      WFx      HVC   SysReg     MMIO      IRQ"
     );
     for (index, vm) in hyp.vms[..hyp.count].iter().enumerate() {
-        let running = vm.state == VmState::Runnable && hyp.focus == Focus::Vm(index);
         let _ = table::number(&mut *out, index as u64 + 1, 2);
         let _ = table::left(&mut *out, vm.name(), 15);
-        let _ = table::left(&mut *out, vm.state.name(running), 8);
+        let _ = table::left(&mut *out, vm.state.name(), 8);
         let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.cpu as u64), 3);
         let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.ram >> 20), 8);
         let _ = table::tenths(&mut *out, vm.cpu_ticks * 10 / freq, 7);
@@ -294,3 +307,87 @@ fn vml(hyp: &Hypervisor) {
     }
 }
 // ANCHOR_END: vml
+
+/// The index of the VM a command names by id, or an error on the console.
+fn vm_index(hyp: &Hypervisor, command: &str, id: &str) -> Option<usize> {
+    match id.parse::<usize>() {
+        Ok(n) if (1..=hyp.count).contains(&n) => Some(n - 1),
+        Ok(n) => {
+            let _ = uwriteln!(
+                console(),
+                "ferrovisor: {}: no VM with id {}; 'vml' lists them",
+                command,
+                n
+            );
+            None
+        }
+        Err(_) => {
+            let _ = uwriteln!(
+                console(),
+                "ferrovisor: {}: '{}' is not a VM id; 'vml' lists them",
+                command,
+                id
+            );
+            None
+        }
+    }
+}
+
+/// `vmlog`: the VM's scrollback, framed so it is not taken for live output.
+fn vmlog(hyp: &Hypervisor, index: usize) {
+    let vm = &hyp.vms[index];
+    let mut out = console();
+    let _ = uwriteln!(out, "--- recent output of VM {} '{}' ---", index + 1, vm.name());
+    let scrollback = SCROLLBACKS[index].lock();
+    let (a, b) = scrollback.whole_lines();
+    out.write_raw(a);
+    out.write_raw(b);
+    let ends_line = [a, b].iter().rev().find_map(|part| part.last()) == Some(&b'\n');
+    if !ends_line {
+        out.write_raw(b"\r\n");
+    }
+    let _ = uwriteln!(out, "--- end of VM {} output ---", index + 1);
+}
+
+/// What `vmstop`, `vmstart` and `vmreset` ask for.
+enum Lifecycle {
+    Stop,
+    Start,
+    Reset,
+}
+
+// ANCHOR: lifecycle
+/// Change a VM's state from the shell, refusing what makes no sense.
+fn lifecycle(hyp: &mut Hypervisor, index: usize, action: Lifecycle) {
+    let id = index + 1;
+    let name = hyp.vms[index].name();
+    let state = hyp.vms[index].state;
+    let refusal = match (&action, state) {
+        (Lifecycle::Stop, VmState::Stopped | VmState::Halted) => Some("it is not running"),
+        (Lifecycle::Start, VmState::Runnable | VmState::Sleeping) => Some("it is already running"),
+        (Lifecycle::Start, VmState::Halted) => {
+            Some("it was halted by a fault; 'vmreset' restarts it from its image")
+        }
+        _ => None,
+    };
+    if let Some(why) = refusal {
+        let _ = uwriteln!(console(), "ferrovisor: VM {} '{}': {}", id, name, why);
+        return;
+    }
+    match action {
+        Lifecycle::Stop => {
+            hyp.stop_vm(index, VmState::Stopped, "stopped from the shell");
+            crate::log!("VM {} '{}' stopped", id, name);
+        }
+        Lifecycle::Start => {
+            hyp.vms[index].state = VmState::Runnable;
+            hyp.vms[index].halt_reason = "";
+            crate::log!("VM {} '{}' started", id, name);
+        }
+        Lifecycle::Reset => {
+            hyp.reset_vm(index);
+            crate::log!("VM {} '{}' reset: restarted from its image", id, name);
+        }
+    }
+}
+// ANCHOR_END: lifecycle

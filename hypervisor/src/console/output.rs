@@ -5,6 +5,7 @@
 //! crash report uses [`emergency_writer`], which takes no lock, because the
 //! code that crashed may have held it.
 
+use crate::console::input;
 use crate::console::line_editor::Echo;
 use crate::kernel::UART;
 use core::convert::Infallible;
@@ -29,9 +30,9 @@ impl Writer {
         }
         for &b in bytes {
             if b == b'\n' {
-                UART.write_byte(b'\r');
+                send(b'\r');
             }
-            UART.write_byte(b);
+            send(b);
         }
     }
 
@@ -39,7 +40,7 @@ impl Writer {
     pub fn write_raw(&mut self, bytes: &[u8]) {
         if READY.load(Ordering::Acquire) {
             for &b in bytes {
-                UART.write_byte(b);
+                send(b);
             }
         }
     }
@@ -60,6 +61,18 @@ impl Echo for Writer {
         self.write_raw(bytes);
     }
 }
+
+// ANCHOR: send
+/// Send one byte. While the transmitter is busy (on real hardware a byte
+/// takes 87 us at 115200 baud), keep draining the receiver, so typing or
+/// pasting during long output is not lost to the 8-byte receive FIFO.
+fn send(byte: u8) {
+    while !UART.can_write() {
+        input::on_receive_interrupt();
+    }
+    UART.write_byte(byte);
+}
+// ANCHOR_END: send
 
 /// Mark the UART as initialised.
 pub fn mark_ready() {

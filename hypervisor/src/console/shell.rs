@@ -51,6 +51,26 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "give the console to VM <id>; type @0 to come back, @? for the keys",
     },
     CommandSpec {
+        name: "vmlog",
+        args: "<id>",
+        summary: "print what VM <id> wrote recently (its scrollback)",
+    },
+    CommandSpec {
+        name: "vmstop",
+        args: "<id>",
+        summary: "stop VM <id>; 'vmstart' resumes it where it was",
+    },
+    CommandSpec {
+        name: "vmstart",
+        args: "<id>",
+        summary: "resume a stopped VM",
+    },
+    CommandSpec {
+        name: "vmreset",
+        args: "<id>",
+        summary: "restart VM <id> from its image, as after power-on",
+    },
+    CommandSpec {
         name: "fault",
         args: "",
         summary: "make the hypervisor take a data abort at EL2, to see the crash report (halts)",
@@ -70,6 +90,14 @@ pub enum Command<'a> {
     Vml,
     /// `vmc <id>`.
     Vmc(&'a str),
+    /// `vmlog <id>`.
+    VmLog(&'a str),
+    /// `vmstop <id>`.
+    VmStop(&'a str),
+    /// `vmstart <id>`.
+    VmStart(&'a str),
+    /// `vmreset <id>`.
+    VmReset(&'a str),
     /// `fault`.
     Fault,
 }
@@ -113,7 +141,13 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("dmesg", _) => Command::Dmesg,
         ("vml", _) => Command::Vml,
         ("vmc", Some(id)) => Command::Vmc(id),
-        _ => Command::Fault,
+        ("vmlog", Some(id)) => Command::VmLog(id),
+        ("vmstop", Some(id)) => Command::VmStop(id),
+        ("vmstart", Some(id)) => Command::VmStart(id),
+        ("vmreset", Some(id)) => Command::VmReset(id),
+        ("fault", _) => Command::Fault,
+        // A table entry without a case here is a bug; refuse it safely.
+        _ => return Err(ParseError::Unknown(name)),
     }))
 }
 // ANCHOR_END: parse
@@ -196,7 +230,9 @@ pub struct SystemInfo {
     pub exception_level: u8,
     /// The generic timer now.
     pub now: Timestamp,
-    /// Console bytes lost to a full receive ring.
+    /// The console's line speed.
+    pub baud: u32,
+    /// Console bytes lost to a full receive ring or a receive overrun.
     pub rx_dropped: usize,
 }
 
@@ -235,7 +271,12 @@ pub fn write_info<W: uWrite>(out: &mut W, info: &SystemInfo) -> Result<(), W::Er
     key(out, "core_clock")?;
     uwriteln!(out, "{} MHz", info.core_clock_hz / 1_000_000)?;
     key(out, "console")?;
-    uwriteln!(out, "mini UART, 115200 8N1, {} bytes lost", info.rx_dropped)?;
+    uwriteln!(
+        out,
+        "mini UART, {} 8N1, {} bytes lost",
+        info.baud,
+        info.rx_dropped
+    )?;
     key(out, "uptime")?;
     uwriteln!(out, "{} s", Seconds(info.now))
 }
@@ -260,9 +301,21 @@ mod tests {
         assert_eq!(parse("fault"), Ok(Some(Command::Fault)));
         assert_eq!(parse("vml"), Ok(Some(Command::Vml)));
         assert_eq!(parse("vmc 2"), Ok(Some(Command::Vmc("2"))));
+        assert_eq!(parse("vmlog 1"), Ok(Some(Command::VmLog("1"))));
+        assert_eq!(parse("vmstop 1"), Ok(Some(Command::VmStop("1"))));
+        assert_eq!(parse("vmstart 1"), Ok(Some(Command::VmStart("1"))));
+        assert_eq!(parse("vmreset 1"), Ok(Some(Command::VmReset("1"))));
         assert!(matches!(parse("vmc"), Err(ParseError::MissingArgument(s)) if s.name == "vmc"));
         assert_eq!(parse("   "), Ok(None));
         assert_eq!(parse(""), Ok(None));
+    }
+
+    #[test]
+    fn every_table_entry_parses() {
+        for spec in COMMANDS {
+            let line = std::format!("{} {}", spec.name, if spec.args.starts_with('<') { "1" } else { "" });
+            assert!(parse(&line).is_ok_and(|c| c.is_some()), "{line}");
+        }
     }
 
     #[test]
@@ -321,6 +374,7 @@ mod tests {
                 ticks: 62_500_000 * 3 + 31_250_000,
                 freq: 62_500_000,
             },
+            baud: 115_200,
             rx_dropped: 0,
         };
         let mut s = String::new();

@@ -13,11 +13,11 @@ use tock_registers::registers::{ReadOnly, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
 
 register_bitfields! {u32,
-    /// Mailbox 0 status.
-    MAIL0_STATUS [
-        /// Mailbox 1 (ARM to VideoCore) cannot take another word.
+    /// A mailbox's status register (the same layout for both mailboxes).
+    STATUS [
+        /// The mailbox cannot take another word.
         FULL OFFSET(31) NUMBITS(1) [],
-        /// Mailbox 0 (VideoCore to ARM) holds nothing to read.
+        /// The mailbox holds nothing to read.
         EMPTY OFFSET(30) NUMBITS(1) []
     ]
 }
@@ -28,10 +28,12 @@ register_structs! {
     pub Registers {
         (0x00 => MAIL0_READ: ReadOnly<u32>),
         (0x04 => _reserved0),
-        (0x18 => MAIL0_STATUS: ReadOnly<u32, MAIL0_STATUS::Register>),
+        (0x18 => MAIL0_STATUS: ReadOnly<u32, STATUS::Register>),
         (0x1c => _reserved1),
         (0x20 => MAIL1_WRITE: WriteOnly<u32>),
-        (0x24 => @END),
+        (0x24 => _reserved2),
+        (0x38 => MAIL1_STATUS: ReadOnly<u32, STATUS::Register>),
+        (0x3c => @END),
     }
 }
 
@@ -98,12 +100,14 @@ impl Mailbox {
         let address = words.as_ptr() as usize;
         clean_and_invalidate(address, core::mem::size_of::<Buffer>());
         let message = (address as u32 | BUS_ALIAS_UNCACHED) | CHANNEL_PROPERTY;
-        while self.regs.MAIL0_STATUS.is_set(MAIL0_STATUS::FULL) {
+        // Mailbox 1 carries messages to the VideoCore: wait for room in it.
+        while self.regs.MAIL1_STATUS.is_set(STATUS::FULL) {
             core::hint::spin_loop();
         }
         self.regs.MAIL1_WRITE.set(message);
         loop {
-            while self.regs.MAIL0_STATUS.is_set(MAIL0_STATUS::EMPTY) {
+            // Mailbox 0 carries the answers back.
+            while self.regs.MAIL0_STATUS.is_set(STATUS::EMPTY) {
                 core::hint::spin_loop();
             }
             if self.regs.MAIL0_READ.get() == message {

@@ -160,6 +160,22 @@ impl MiniUart {
         }
     }
 
+    /// Take one received byte, if there is one, and say whether the receive
+    /// FIFO overflowed since the last look (LSR bit 1, cleared by reading).
+    pub fn read_byte_checked(&self) -> (Option<u8>, bool) {
+        let lsr = self.regs.AUX_MU_LSR.extract();
+        let overrun = lsr.is_set(AUX_MU_LSR::RECEIVER_OVERRUN);
+        let byte = lsr
+            .is_set(AUX_MU_LSR::DATA_READY)
+            .then(|| self.regs.AUX_MU_IO.get() as u8);
+        (byte, overrun)
+    }
+
+    /// Whether the transmit FIFO can take a byte now.
+    pub fn can_write(&self) -> bool {
+        self.regs.AUX_MU_LSR.is_set(AUX_MU_LSR::TRANSMITTER_EMPTY)
+    }
+
     /// Whether the mini UART is the AUX device asking for the interrupt.
     pub fn interrupt_pending(&self) -> bool {
         self.regs.AUX_IRQ.is_set(AUX_IRQ::MINI_UART_IRQ)

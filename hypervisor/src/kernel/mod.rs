@@ -57,10 +57,11 @@ pub static BOOT_INFO: Once<BootInfo> = Once::new();
 // ANCHOR: start
 /// The start-up sequence on core 0. Never returns: it ends in the shell.
 pub fn start() -> ! {
-    exception::install_vectors();
+    // Check first: at EL1 even writing VBAR_EL2 would be undefined.
     if cpu::current_el() != 2 {
         wrong_exception_level();
     }
+    exception::install_vectors();
     // SAFETY: first and only call, on the boot core, before any lock or
     // atomic is used (exclusive accesses need the MMU on).
     unsafe { mmu::enable() };

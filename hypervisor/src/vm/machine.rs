@@ -63,10 +63,6 @@ pub struct Vm {
     vttbr: u64,
     /// The virtual BCM2837 peripherals.
     pub board: VirtualBoard,
-    /// Keys typed to the VM, waiting for its UART.
-    pub input: SpscRing<INPUT_QUEUE_BYTES>,
-    /// Recent output.
-    pub scrollback: HistoryRing<SCROLLBACK_BYTES>,
     /// Keys dropped because the input queue was full.
     pub input_dropped: u64,
 }
@@ -93,8 +89,6 @@ impl Vm {
             cntvoff: 0,
             vttbr: 0,
             board: VirtualBoard::new(),
-            input: SpscRing::new(),
-            scrollback: HistoryRing::new(),
             input_dropped: 0,
         }
     }
@@ -107,16 +101,15 @@ impl Vm {
 
 // ANCHOR: env
 /// What the device models of one VM see of it (the `VmEnv` they call).
-pub struct GuestEnv<'a> {
+pub struct GuestEnv {
+    index: usize,
     cntvoff: u64,
     config: &'static VmConfig,
-    input: &'a SpscRing<INPUT_QUEUE_BYTES>,
-    scrollback: &'a mut HistoryRing<SCROLLBACK_BYTES>,
     focused: bool,
     vtimer: bool,
 }
 
-impl VmEnv for GuestEnv<'_> {
+impl VmEnv for GuestEnv {
     fn counter(&self) -> u64 {
         timer::now().ticks.wrapping_sub(self.cntvoff)
     }
@@ -146,18 +139,18 @@ impl VmEnv for GuestEnv<'_> {
     }
 
     fn console_write(&mut self, byte: u8) {
-        self.scrollback.write(&[byte]);
+        SCROLLBACKS[self.index].lock().write(&[byte]);
         if self.focused {
             console().write_raw(&[byte]);
         }
     }
 
     fn console_read(&mut self) -> Option<u8> {
-        self.input.pop()
+        INPUTS[self.index].pop()
     }
 
     fn console_pending(&self) -> usize {
-        self.input.len()
+        INPUTS[self.index].len()
     }
 
     fn virtual_timer_irq(&self) -> bool {
@@ -165,6 +158,16 @@ impl VmEnv for GuestEnv<'_> {
     }
 }
 // ANCHOR_END: env
+
+// ANCHOR: queues
+/// Keys typed to each VM, waiting for its UART to take them. These (and the
+/// scrollbacks) are all zeros at start, so they live in .bss rather than in
+/// kernel8.img.
+pub static INPUTS: [SpscRing<INPUT_QUEUE_BYTES>; MAX_VMS] = [const { SpscRing::new() }; MAX_VMS];
+/// Each VM's recent output, for `vmc` and `vmlog`.
+pub static SCROLLBACKS: [spin::Mutex<HistoryRing<SCROLLBACK_BYTES>>; MAX_VMS] =
+    [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS];
+// ANCHOR_END: queues
 
 /// The host address of a 32-bit word of guest RAM, if it is one.
 fn guest_ram_address(config: &VmConfig, ipa: u64) -> Option<usize> {
@@ -271,19 +274,18 @@ impl Hypervisor {
     // ANCHOR_END: reset
 
     /// VM `index`'s device models and the environment they run in.
-    pub fn env_for_device(&mut self, index: usize) -> (&mut VirtualBoard, GuestEnv<'_>) {
+    pub fn env_for_device(&mut self, index: usize) -> (&mut VirtualBoard, GuestEnv) {
         self.env(index)
     }
 
-    fn env(&mut self, index: usize) -> (&mut VirtualBoard, GuestEnv<'_>) {
+    fn env(&mut self, index: usize) -> (&mut VirtualBoard, GuestEnv) {
         let focused = self.focus == Focus::Vm(index);
         let vtimer = self.vtimer_asserted(index, timer::now().ticks);
         let vm = &mut self.vms[index];
         let env = GuestEnv {
+            index,
             cntvoff: vm.cntvoff,
             config: vm.config.expect("only configured VMs run"),
-            input: &vm.input,
-            scrollback: &mut vm.scrollback,
             focused,
             vtimer,
         };

@@ -15,10 +15,9 @@ pub enum VmState {
 
 impl VmState {
     /// The word `vml` prints.
-    pub fn name(self, running: bool) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
-            VmState::Runnable if running => "running",
-            VmState::Runnable => "ready",
+            VmState::Runnable => "running",
             VmState::Sleeping => "sleeping",
             VmState::Stopped => "stopped",
             VmState::Halted => "halted",
@@ -88,7 +87,7 @@ mod tests {
         c.count(ExitKind::Mmio);
         c.count(ExitKind::Wfx);
         assert_eq!((c.mmio, c.wfx, c.irq), (2, 1, 0));
-        assert_eq!(VmState::Runnable.name(true), "running");
-        assert_eq!(VmState::Runnable.name(false), "ready");
+        assert_eq!(VmState::Runnable.name(), "running");
+        assert_eq!(VmState::Sleeping.name(), "sleeping");
     }
 }

@@ -9,12 +9,15 @@
 //! that period. Sleeps end on a tick too, so they are rounded up to it.
 
 use super::{scheduler, timer, LOCAL_INTC};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use lrtos::context::TrapFrame;
 
 /// Set once an unexpected interrupt has been reported, so a stuck one
 /// does not flood the console.
 static REPORTED_UNEXPECTED: AtomicBool = AtomicBool::new(false);
+
+/// Interrupts that had gone again by the time the handler looked.
+static SPURIOUS: AtomicUsize = AtomicUsize::new(0);
 
 // ANCHOR: tick
 /// Handle an IRQ taken from a task whose registers are in `frame`.
@@ -24,6 +27,11 @@ pub fn handle(frame: &mut TrapFrame) {
         // let the scheduler wake sleepers and preempt the running task.
         timer::rearm();
         scheduler::tick(frame, timer::now());
+    } else if LOCAL_INTC.irq_source() == 0 {
+        // Spurious: the line was withdrawn before the handler looked (a
+        // level-triggered line can do that, on hardware and in a VM whose
+        // hypervisor updates the virtual line only when the guest traps).
+        SPURIOUS.fetch_add(1, Ordering::Relaxed);
     } else if !REPORTED_UNEXPECTED.swap(true, Ordering::Relaxed) {
         crate::kprintln!(
             "lrtos: unexpected IRQ (core 0 IRQ source {:#x}), ignored",

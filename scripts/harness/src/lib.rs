@@ -31,6 +31,7 @@
 mod args;
 mod paths;
 mod qemu;
+pub mod text;
 mod timeouts;
 mod transcript;
 

@@ -9,21 +9,10 @@ pub fn current_el() -> u64 {
     CurrentEL.read(CurrentEL::EL)
 }
 
-// ANCHOR: irqs
 /// Sleep until an interrupt is pending (even a masked one).
 pub fn wait_for_interrupt() {
     asm::wfi();
 }
-
-/// Run `f` with IRQs masked, restoring the previous mask afterwards.
-pub fn without_irqs<R>(f: impl FnOnce() -> R) -> R {
-    let saved = DAIF.get();
-    DAIF.write(DAIF::I::Masked + DAIF::F::Masked);
-    let result = f();
-    DAIF.set(saved);
-    result
-}
-// ANCHOR_END: irqs
 
 /// Stop this core for good, with interrupts masked.
 pub fn halt() -> ! {

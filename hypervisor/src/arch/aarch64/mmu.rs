@@ -9,10 +9,12 @@ use super::paging::{self, MemoryKind, Region, Table};
 use crate::board;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{MAIR_EL2, SCTLR_EL2, TCR_EL2, TTBR0_EL2};
-use tock_registers::interfaces::{ReadWriteable, Writeable};
+use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 
 /// Virtual addresses are 32 bits wide: 4 GiB, enough for RAM and MMIO.
 const VA_BITS: u64 = 32;
+/// TCR_EL2 bits 31 and 23 are RES1 (the register crate has no field for them).
+const TCR_EL2_RES1: u64 = (1 << 31) | (1 << 23);
 /// Level-2 tables: one per GiB up to the local peripherals.
 const L2_TABLES: usize = 2;
 
@@ -75,6 +77,7 @@ pub unsafe fn enable() {
             + TCR_EL2::IRGN0::WriteBack_ReadAlloc_WriteAlloc_Cacheable
             + TCR_EL2::T0SZ.val(64 - VA_BITS),
     );
+    TCR_EL2.set(TCR_EL2.get() | TCR_EL2_RES1);
     TTBR0_EL2.set_baddr(&tables.l1 as *const Table as u64);
 
     // Make the table writes visible to the walker, drop stale TLB entries,
