@@ -337,7 +337,12 @@ fn vm_index(hyp: &Hypervisor, command: &str, id: &str) -> Option<usize> {
 fn vmlog(hyp: &Hypervisor, index: usize) {
     let vm = &hyp.vms[index];
     let mut out = console();
-    let _ = uwriteln!(out, "--- recent output of VM {} '{}' ---", index + 1, vm.name());
+    let _ = uwriteln!(
+        out,
+        "--- recent output of VM {} '{}' ---",
+        index + 1,
+        vm.name()
+    );
     let scrollback = SCROLLBACKS[index].lock();
     let (a, b) = scrollback.whole_lines();
     out.write_raw(a);
