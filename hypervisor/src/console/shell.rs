@@ -313,7 +313,11 @@ mod tests {
     #[test]
     fn every_table_entry_parses() {
         for spec in COMMANDS {
-            let line = std::format!("{} {}", spec.name, if spec.args.starts_with('<') { "1" } else { "" });
+            let line = std::format!(
+                "{} {}",
+                spec.name,
+                if spec.args.starts_with('<') { "1" } else { "" }
+            );
             assert!(parse(&line).is_ok_and(|c| c.is_some()), "{line}");
         }
     }

@@ -333,9 +333,7 @@ impl Hypervisor {
     fn device_deadline(&mut self, index: usize) -> Option<u64> {
         let cntvoff = self.vms[index].cntvoff;
         let (board, env) = self.env(index);
-        board
-            .next_deadline(&env)
-            .map(|t| t.saturating_add(cntvoff))
+        board.next_deadline(&env).map(|t| t.saturating_add(cntvoff))
     }
 
     /// When sleeping VM `index` must be woken (physical counter).
