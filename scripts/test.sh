@@ -13,12 +13,13 @@ export FERROVISOR_TOOLS_CHECKED=1
 step "checking formatting (cargo fmt)"
 cargo fmt --all --check
 
+# The hypervisor's build embeds the guest images, so build them first.
+"$ROOT/scripts/build.sh"
+
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
 cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos --quiet -- -D warnings
-
-"$ROOT/scripts/build.sh"
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)
