@@ -36,6 +36,7 @@ fn main() {
     std::fs::write(&out, table).expect("write the generated VM table");
 }
 
+// ANCHOR: vm_table
 fn vm_table(root: &Path) -> String {
     let list_path = match std::env::var("FERROVISOR_VMS") {
         Ok(p) => root.join(p),
@@ -54,7 +55,7 @@ fn vm_table(root: &Path) -> String {
             Err(_) => fail(
                 &list_path,
                 &format!(
-                    "line {}, VM '{}': image {} is missing; ./scripts/build.sh builds the guests before the hypervisor",
+                    "line {}, VM '{}': image {} is missing; ./scripts/build.sh builds the guests and fetches U-Boot (scripts/fetch-uboot.sh) before the hypervisor",
                     entry.line,
                     entry.name,
                     image.display()
@@ -79,6 +80,7 @@ fn vm_table(root: &Path) -> String {
     }
     table_source(&rows)
 }
+// ANCHOR_END: vm_table
 
 fn table_source(rows: &[String]) -> String {
     let mut s =

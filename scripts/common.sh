@@ -66,6 +66,18 @@ objcopy_path() {
     echo "$sysroot/lib/rustlib/$host/bin/llvm-objcopy"
 }
 
+# list_image NAME: ferrovisor with the VMs of guests/NAME.list embedded, as
+# target/images/ferrovisor-NAME.img. Each list builds in its own target
+# directory (target/lists/NAME), so it never replaces kernel8.img's build
+# and is only rebuilt when the hypervisor or its guests change.
+list_image() {
+    local dir="$ROOT/target/lists/$1" image="$IMAGES/ferrovisor-$1.img"
+    (cd "$ROOT" && CARGO_TARGET_DIR="$dir" FERROVISOR_VMS="guests/$1.list" \
+        cargo build --release --target "$TARGET" -p ferrovisor)
+    "$(objcopy_path)" --strip-all -O binary "$dir/$TARGET/release/ferrovisor" "$image"
+    echo "built $image ($(stat -c %s "$image") bytes)"
+}
+
 # QEMU's arguments for the board, from boards/raspi3b/qemu.args.
 board_qemu_args() {
     grep -v '^[[:space:]]*#' "$ROOT/boards/raspi3b/qemu.args" | grep -v '^[[:space:]]*$'

@@ -19,7 +19,7 @@ cargo fmt --all --check
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)
@@ -28,6 +28,13 @@ set +e
 cargo test --workspace -- --test-threads=2 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+step "soak: the demo for a minute under load"
+set +e
+"$ROOT/scripts/soak.sh" --no-build 1
+soak_status=$?
+set -e
+[ "$soak_status" -eq 0 ] || status=$soak_status
 
 step "the book"
 "$ROOT/scripts/check-book.sh"

@@ -66,6 +66,7 @@ impl Gpio {
         }
     }
 
+    // ANCHOR: map_mini_uart
     /// Route GPIO14/15 to the mini UART (ALT5) with pulls off, following
     /// the pull-setting sequence of the datasheet's GPPUDCLK description.
     pub fn map_mini_uart(&self) {
@@ -81,6 +82,7 @@ impl Gpio {
         self.regs.GPPUD.write(GPPUD::PUD::Off);
         self.regs.GPPUDCLK0.set(0);
     }
+    // ANCHOR_END: map_mini_uart
 }
 
 /// Spin for at least `cycles` CPU cycles.

@@ -25,6 +25,7 @@ static RECEIVED: Ring<RECEIVE_RING_SIZE> = Ring::new();
 /// The handler found the ring full and switched the receive interrupt off.
 static RECEIVE_PAUSED: AtomicBool = AtomicBool::new(false);
 
+// ANCHOR: enable
 /// Let the mini UART's receive interrupt reach this core. IRQs must still
 /// be masked at the CPU (PSTATE.I) until the vectors are installed.
 pub fn enable_receive_interrupt() {
@@ -32,6 +33,7 @@ pub fn enable_receive_interrupt() {
     INTERRUPT_CONTROLLER.enable_aux();
     UART.enable_receive_interrupt();
 }
+// ANCHOR_END: enable
 
 // ANCHOR: irq_handler
 /// The IRQ handler, called from the vector table with IRQs masked.

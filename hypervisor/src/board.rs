@@ -27,11 +27,13 @@ pub const GPIO_BASE: usize = PERIPHERAL_BASE + 0x20_0000;
 pub const AUX_BASE: usize = PERIPHERAL_BASE + 0x21_5000;
 // ANCHOR_END: memory_map
 
+// ANCHOR: guest_pool
 /// Where VM RAM starts in host physical memory: everything below belongs
 /// to the hypervisor (its image at 0x80000, stack, tables).
 pub const GUEST_POOL_BASE: u64 = 0x1000_0000;
 /// Where VM RAM ends: the top of the ARM's RAM with `gpu_mem=64`.
 pub const GUEST_POOL_END: u64 = 0x3c00_0000;
+// ANCHOR_END: guest_pool
 
 /// The spin table of the Pi 3 firmware's ARM stub (and of QEMU's boot
 /// code): core `n` waits at WFE until a start address appears at

@@ -88,6 +88,7 @@ impl Shell {
     }
     // ANCHOR_END: service
 
+    // ANCHOR: queue_for_vm
     /// Queue bytes for VM `index` and make sure it runs soon.
     fn queue_for_vm(&mut self, hyp: &mut Hypervisor, index: usize, bytes: &[u8]) {
         let vm = &mut hyp.vms[index];
@@ -108,6 +109,7 @@ impl Shell {
         }
         hyp.urgent = Some(index);
     }
+    // ANCHOR_END: queue_for_vm
 
     // ANCHOR: shell_line
     fn shell_byte(&mut self, byte: u8, hyp: &mut Hypervisor) {
@@ -180,6 +182,11 @@ impl Shell {
             Command::VmReset(id) => {
                 if let Some(index) = vm_index(hyp, "vmreset", id) {
                     lifecycle(hyp, index, Lifecycle::Reset);
+                }
+            }
+            Command::VmTrace(id, on) => {
+                if let Some(index) = vm_index(hyp, "vmtrace", id) {
+                    vmtrace(hyp, index, on);
                 }
             }
             Command::Fault => {
@@ -333,6 +340,7 @@ fn vm_index(hyp: &Hypervisor, command: &str, id: &str) -> Option<usize> {
     }
 }
 
+// ANCHOR: vmlog
 /// `vmlog`: the VM's scrollback, framed so it is not taken for live output.
 fn vmlog(hyp: &Hypervisor, index: usize) {
     let vm = &hyp.vms[index];
@@ -353,6 +361,7 @@ fn vmlog(hyp: &Hypervisor, index: usize) {
     }
     let _ = uwriteln!(out, "--- end of VM {} output ---", index + 1);
 }
+// ANCHOR_END: vmlog
 
 /// What `vmstop`, `vmstart` and `vmreset` ask for.
 enum Lifecycle {
@@ -370,8 +379,16 @@ fn lifecycle(hyp: &mut Hypervisor, index: usize, action: Lifecycle) {
     let refusal = match (&action, state) {
         (Lifecycle::Stop, VmState::Stopped | VmState::Halted) => Some("it is not running"),
         (Lifecycle::Start, VmState::Runnable | VmState::Sleeping) => Some("it is already running"),
+        _ if hyp.vms[index].halt_reason == crate::vm::machine::NOT_STARTED => {
+            Some("it never started: its RAM is beyond the end of the board's memory")
+        }
         (Lifecycle::Start, VmState::Halted) => {
             Some("it was halted by a fault; 'vmreset' restarts it from its image")
+        }
+        (Lifecycle::Start, VmState::Stopped)
+            if hyp.vms[index].halt_reason == crate::vm::machine::POWERED_OFF =>
+        {
+            Some("it powered itself off (PSCI SYSTEM_OFF never returns); 'vmreset' restarts it")
         }
         _ => None,
     };
@@ -396,3 +413,28 @@ fn lifecycle(hyp: &mut Hypervisor, index: usize, action: Lifecycle) {
     }
 }
 // ANCHOR_END: lifecycle
+
+// ANCHOR: vmtrace
+/// `vmtrace <id> on|off`: log VM `index`'s MMIO accesses into its console.
+fn vmtrace(hyp: &mut Hypervisor, index: usize, on: bool) {
+    let vm = &mut hyp.vms[index];
+    let _ = vm.trace.set(on, &mut *SCROLLBACKS[index].lock());
+    let (id, name) = (index + 1, vm.name());
+    if on {
+        let _ = uwriteln!(
+            console(),
+            "ferrovisor: VM {} '{}': tracing its MMIO accesses into its console ('vmc {}' shows them)",
+            id,
+            name,
+            id
+        );
+    } else {
+        let _ = uwriteln!(
+            console(),
+            "ferrovisor: VM {} '{}': MMIO tracing off",
+            id,
+            name
+        );
+    }
+}
+// ANCHOR_END: vmtrace

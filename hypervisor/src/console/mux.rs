@@ -103,5 +103,29 @@ mod tests {
                 prop_assert_eq!(out, text);
             }
         }
+
+        /// Any bytes at all, typed with each `@` doubled, reach the VM
+        /// unchanged; and `@N` between such chunks is always a switch, at
+        /// its place: nothing typed is lost, added or reordered.
+        #[test]
+        fn doubled_at_signs_and_switches_are_exact(
+            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..8),
+            ids in proptest::collection::vec(0u8..10, 8),
+        ) {
+            let mut typed = Vec::new();
+            let mut want = Vec::new();
+            for (chunk, &id) in chunks.iter().zip(&ids) {
+                for &b in chunk {
+                    typed.push(b);
+                    if b == ESCAPE_CHAR {
+                        typed.push(b);
+                    }
+                    want.push(Key::Byte(b));
+                }
+                typed.extend([ESCAPE_CHAR, b'0' + id]);
+                want.push(Key::Switch(id));
+            }
+            prop_assert_eq!(run(&typed), want);
+        }
     }
 }

@@ -71,6 +71,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "restart VM <id> from its image, as after power-on",
     },
     CommandSpec {
+        name: "vmtrace",
+        args: "<id> <on|off>",
+        summary: "log each MMIO access of VM <id> (device, register, value) to its console",
+    },
+    CommandSpec {
         name: "fault",
         args: "",
         summary: "make the hypervisor take a data abort at EL2, to see the crash report (halts)",
@@ -98,6 +103,8 @@ pub enum Command<'a> {
     VmStart(&'a str),
     /// `vmreset <id>`.
     VmReset(&'a str),
+    /// `vmtrace <id> on|off`: the id, and whether to trace.
+    VmTrace(&'a str, bool),
     /// `fault`.
     Fault,
 }
@@ -112,6 +119,8 @@ pub enum ParseError<'a> {
     TooManyArguments(&'static CommandSpec),
     /// The command needs an argument that is not there.
     MissingArgument(&'static CommandSpec),
+    /// An argument is not one of the words the command takes.
+    BadArgument(&'static CommandSpec, &'a str),
 }
 
 // ANCHOR: parse
@@ -123,16 +132,18 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
     };
     let spec = find(name).ok_or(ParseError::Unknown(name))?;
     let first_arg = words.next();
+    let second_arg = words.next();
+    let given = usize::from(first_arg.is_some()) + usize::from(second_arg.is_some());
     let max_args = spec.args.split_ascii_whitespace().count();
     let required = spec
         .args
         .split_ascii_whitespace()
         .filter(|a| a.starts_with('<'))
         .count();
-    if words.next().is_some() || (first_arg.is_some() && max_args == 0) {
+    if words.next().is_some() || given > max_args {
         return Err(ParseError::TooManyArguments(spec));
     }
-    if first_arg.is_none() && required > 0 {
+    if given < required {
         return Err(ParseError::MissingArgument(spec));
     }
     Ok(Some(match (spec.name, first_arg) {
@@ -145,12 +156,23 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("vmstop", Some(id)) => Command::VmStop(id),
         ("vmstart", Some(id)) => Command::VmStart(id),
         ("vmreset", Some(id)) => Command::VmReset(id),
+        ("vmtrace", Some(id)) => Command::VmTrace(id, on_off(spec, second_arg)?),
         ("fault", _) => Command::Fault,
         // A table entry without a case here is a bug; refuse it safely.
         _ => return Err(ParseError::Unknown(name)),
     }))
 }
 // ANCHOR_END: parse
+
+/// `on` or `off`, the switch of `vmtrace`.
+fn on_off<'a>(spec: &'static CommandSpec, word: Option<&'a str>) -> Result<bool, ParseError<'a>> {
+    match word {
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(ParseError::BadArgument(spec, other)),
+        None => Err(ParseError::MissingArgument(spec)),
+    }
+}
 
 /// The table entry for `name`.
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
@@ -172,6 +194,16 @@ pub fn write_error<W: uWrite>(out: &mut W, err: &ParseError<'_>) -> Result<(), W
         }
         ParseError::MissingArgument(spec) => {
             uwrite!(out, "ferrovisor: {} needs an argument; usage: ", spec.name)?;
+            write_usage(out, spec)?;
+            uwriteln!(out, "")
+        }
+        ParseError::BadArgument(spec, word) => {
+            uwrite!(
+                out,
+                "ferrovisor: {}: unexpected argument '{}'; usage: ",
+                spec.name,
+                word
+            )?;
             write_usage(out, spec)?;
             uwriteln!(out, "")
         }
@@ -306,6 +338,11 @@ mod tests {
         assert_eq!(parse("vmstart 1"), Ok(Some(Command::VmStart("1"))));
         assert_eq!(parse("vmreset 1"), Ok(Some(Command::VmReset("1"))));
         assert!(matches!(parse("vmc"), Err(ParseError::MissingArgument(s)) if s.name == "vmc"));
+        assert_eq!(parse("vmtrace 3 on"), Ok(Some(Command::VmTrace("3", true))));
+        assert_eq!(
+            parse(" vmtrace 1  off "),
+            Ok(Some(Command::VmTrace("1", false)))
+        );
         assert_eq!(parse("   "), Ok(None));
         assert_eq!(parse(""), Ok(None));
     }
@@ -313,11 +350,18 @@ mod tests {
     #[test]
     fn every_table_entry_parses() {
         for spec in COMMANDS {
-            let line = std::format!(
-                "{} {}",
-                spec.name,
-                if spec.args.starts_with('<') { "1" } else { "" }
-            );
+            // A sample for each required argument: the first choice of
+            // `<a|b>`, else an id.
+            let args: std::vec::Vec<&str> = spec
+                .args
+                .split_ascii_whitespace()
+                .filter(|a| a.starts_with('<'))
+                .map(|a| match a.trim_matches(['<', '>']).split_once('|') {
+                    Some((first, _)) => first,
+                    None => "1",
+                })
+                .collect();
+            let line = std::format!("{} {}", spec.name, args.join(" "));
             assert!(parse(&line).is_ok_and(|c| c.is_some()), "{line}");
         }
     }
@@ -330,6 +374,35 @@ mod tests {
         );
         assert!(
             matches!(parse("help a b"), Err(ParseError::TooManyArguments(s)) if s.name == "help")
+        );
+    }
+
+    #[test]
+    fn vmtrace_takes_an_id_and_on_or_off() {
+        assert!(
+            matches!(parse("vmtrace 3"), Err(ParseError::MissingArgument(s)) if s.name == "vmtrace")
+        );
+        assert!(
+            matches!(parse("vmtrace"), Err(ParseError::MissingArgument(s)) if s.name == "vmtrace")
+        );
+        assert!(matches!(
+            parse("vmtrace 3 maybe"),
+            Err(ParseError::BadArgument(s, "maybe")) if s.name == "vmtrace"
+        ));
+        assert!(matches!(
+            parse("vmtrace 3 on now"),
+            Err(ParseError::TooManyArguments(s)) if s.name == "vmtrace"
+        ));
+        // The id is checked against the VM table when the command runs.
+        assert_eq!(parse("vmtrace x on"), Ok(Some(Command::VmTrace("x", true))));
+        assert!(
+            matches!(parse("vmc 1 2"), Err(ParseError::TooManyArguments(s)) if s.name == "vmc")
+        );
+        let mut s = String::new();
+        write_error(&mut s, &parse("vmtrace 3 maybe").unwrap_err()).unwrap();
+        assert_eq!(
+            s,
+            "ferrovisor: vmtrace: unexpected argument 'maybe'; usage: vmtrace <id> <on|off>\n"
         );
     }
 
@@ -396,6 +469,42 @@ mod tests {
         #[test]
         fn parse_never_panics(line in "\\PC{0,64}") {
             let _ = parse(&line);
+        }
+
+        /// Whatever is typed, a refusal is one line that starts with the
+        /// shell's name: never a crash, never a screenful.
+        #[test]
+        fn every_refusal_is_one_line(line in "\\PC{0,64}") {
+            if let Err(err) = parse(&line) {
+                let mut s = String::new();
+                write_error(&mut s, &err).unwrap();
+                prop_assert!(s.starts_with("ferrovisor: "), "{}", s);
+                prop_assert!(s.ends_with('\n') && s.matches('\n').count() == 1, "{}", s);
+            }
+        }
+
+        /// Spaces and tabs around and between the words change nothing.
+        #[test]
+        fn extra_whitespace_changes_nothing(
+            which in 0..COMMANDS.len(),
+            pads in proptest::collection::vec("[ \t]{1,3}", 3),
+        ) {
+            let spec = &COMMANDS[which];
+            // A sample for each required argument, as in
+            // `every_table_entry_parses`.
+            let args: std::vec::Vec<&str> = spec
+                .args
+                .split_ascii_whitespace()
+                .filter(|a| a.starts_with('<'))
+                .map(|a| match a.trim_matches(['<', '>']).split_once('|') {
+                    Some((first, _)) => first,
+                    None => "1",
+                })
+                .collect();
+            let plain = std::format!("{} {}", spec.name, args.join(" "));
+            let padded = std::format!("{}{}{}{}{}", pads[0], spec.name, pads[1], args.join(&pads[1]), pads[2]);
+            prop_assert_eq!(parse(&plain), parse(&padded));
+            prop_assert!(parse(&padded).is_ok_and(|c| c.is_some()));
         }
     }
 }

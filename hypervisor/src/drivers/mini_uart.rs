@@ -30,7 +30,10 @@ register_bitfields! {u32,
         /// Interrupt when the receive FIFO holds data.
         ENABLE_RECEIVE_INTERRUPT OFFSET(0) NUMBITS(1) [],
         /// Interrupt when the transmit FIFO is empty.
-        ENABLE_TRANSMIT_INTERRUPT OFFSET(1) NUMBITS(1) []
+        ENABLE_TRANSMIT_INTERRUPT OFFSET(1) NUMBITS(1) [],
+        /// Documented as reserved, but the BCM2835 errata list says these
+        /// two bits must be set for the UART to raise interrupts at all.
+        ERRATUM_INTERRUPT_ENABLE OFFSET(2) NUMBITS(2) []
     ],
     /// Mini UART Interrupt Identify (write: FIFO clear).
     AUX_MU_IIR [
@@ -136,9 +139,10 @@ impl MiniUart {
         self.regs
             .AUX_MU_CNTL
             .write(AUX_MU_CNTL::RECEIVER_ENABLE::SET + AUX_MU_CNTL::TRANSMITTER_ENABLE::SET);
-        self.regs
-            .AUX_MU_IER
-            .write(AUX_MU_IER::ENABLE_RECEIVE_INTERRUPT::SET);
+        self.regs.AUX_MU_IER.write(
+            AUX_MU_IER::ENABLE_RECEIVE_INTERRUPT::SET
+                + AUX_MU_IER::ERRATUM_INTERRUPT_ENABLE.val(0b11),
+        );
     }
     // ANCHOR_END: init
 

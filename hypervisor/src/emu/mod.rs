@@ -13,10 +13,14 @@
 //! peripherals (`0x4000_0000..0x4004_0000`). Inside them [`DEVICE_MAP`] names
 //! the register block of each model. An address inside a window that no
 //! model decodes is *absent*: it reads as 0 and ignores writes, so a guest
-//! probing a device the virtual board does not have (the PL011, the SD host,
-//! USB, DMA) sees an idle, empty device and gives up, never a hang. An
-//! address inside a model's block that names no register reads as 0 too
-//! (`reserved`).
+//! probing a device the virtual board does not have (the PL011, DMA, the
+//! random number generator) sees an idle, empty device and gives up, never
+//! a hang. An address inside a model's block that names no register reads
+//! as 0 too (`reserved`). Where reading 0 would not do, because a driver
+//! polls a status bit and would wait for its timeout, the controller is
+//! modelled with nothing attached: the SD host and the EMMC with no card,
+//! USB with an empty root port. A driver then fails at once, as on a board
+//! with an empty slot.
 //!
 //! # Access sizes
 //!
@@ -52,11 +56,14 @@
 //! ask for its interrupt lines again.
 
 pub mod aux;
+pub mod emmc;
 pub mod gpio;
 pub mod irq_controller;
 pub mod local_intc;
 pub mod mailbox;
+pub mod sdhost;
 pub mod system_timer;
+pub mod usb;
 pub mod watchdog;
 
 #[cfg(test)]
@@ -64,11 +71,14 @@ mod test_env;
 
 use crate::board::{IRQ_AUX, LOCAL_PERIPHERAL_BASE, PERIPHERAL_BASE, PERIPHERAL_END};
 use aux::Aux;
+use emmc::Emmc;
 use gpio::Gpio;
 use irq_controller::{IrqController, PeripheralLines};
 use local_intc::{LocalInputs, LocalIntc};
 use mailbox::Mailbox;
+use sdhost::SdHost;
 use system_timer::SystemTimer;
+use usb::Usb;
 use watchdog::Watchdog;
 
 /// Width of a trapped access (from ESR's SAS).
@@ -104,6 +114,7 @@ impl AccessSize {
     }
 }
 
+// ANCHOR: vm_env
 /// What a device model may ask of the VM it belongs to.
 pub trait VmEnv {
     /// The VM's virtual counter now (CNTVCT, ticks since the VM started).
@@ -130,7 +141,9 @@ pub trait VmEnv {
     /// when it reads `CORE0_IRQ_SOURCE` in its interrupt handler.
     fn virtual_timer_irq(&self) -> bool;
 }
+// ANCHOR_END: vm_env
 
+// ANCHOR: device
 /// The result of one emulated access, named for tracing (`vmtrace` prints
 /// these). For reads `value` is what the guest gets; for writes, what it
 /// wrote.
@@ -160,6 +173,7 @@ pub trait Device {
     /// Write `value` to the register at `offset`; returns the register's name.
     fn write(&mut self, offset: u32, value: u32, env: &mut dyn VmEnv) -> &'static str;
 }
+// ANCHOR_END: device
 
 /// The name of an offset inside a model's block that is no register.
 pub const RESERVED: &str = "reserved";
@@ -211,7 +225,10 @@ enum DeviceId {
     Mailbox,
     Watchdog,
     Gpio,
+    SdHost,
     Aux,
+    Emmc,
+    Usb,
     LocalIntc,
 }
 
@@ -260,10 +277,28 @@ pub const DEVICE_MAP: &[Window] = &[
         device: DeviceId::Gpio,
     },
     Window {
+        name: "sdhost",
+        base: sdhost::BASE,
+        size: sdhost::SIZE,
+        device: DeviceId::SdHost,
+    },
+    Window {
         name: "aux",
         base: aux::BASE,
         size: aux::SIZE,
         device: DeviceId::Aux,
+    },
+    Window {
+        name: "emmc",
+        base: emmc::BASE,
+        size: emmc::SIZE,
+        device: DeviceId::Emmc,
+    },
+    Window {
+        name: "usb",
+        base: usb::BASE,
+        size: usb::SIZE,
+        device: DeviceId::Usb,
     },
     Window {
         name: "local_intc",
@@ -292,7 +327,10 @@ pub struct VirtualBoard {
     mailbox: Mailbox,
     watchdog: Watchdog,
     gpio: Gpio,
+    sdhost: SdHost,
     aux: Aux,
+    emmc: Emmc,
+    usb: Usb,
     local_intc: LocalIntc,
 }
 
@@ -305,7 +343,10 @@ impl VirtualBoard {
             mailbox: Mailbox::new(),
             watchdog: Watchdog::new(),
             gpio: Gpio::new(),
+            sdhost: SdHost::new(),
             aux: Aux::new(),
+            emmc: Emmc::new(),
+            usb: Usb::new(),
             local_intc: LocalIntc::new(),
         }
     }
@@ -416,7 +457,10 @@ impl VirtualBoard {
             DeviceId::Mailbox => &mut self.mailbox,
             DeviceId::Watchdog => &mut self.watchdog,
             DeviceId::Gpio => &mut self.gpio,
+            DeviceId::SdHost => &mut self.sdhost,
             DeviceId::Aux => &mut self.aux,
+            DeviceId::Emmc => &mut self.emmc,
+            DeviceId::Usb => &mut self.usb,
             DeviceId::LocalIntc => &mut self.local_intc,
         }
     }
@@ -458,6 +502,7 @@ impl VirtualBoard {
     }
     // ANCHOR_END: irq_lines
 
+    // ANCHOR: next_deadline
     /// The virtual counter value at which a device will next raise an
     /// interrupt or act by itself (a system timer compare, the watchdog), so
     /// the scheduler can wake a sleeping VM then; `None` if nothing is armed.
@@ -474,6 +519,7 @@ impl VirtualBoard {
             (a, b) => a.or(b),
         }
     }
+    // ANCHOR_END: next_deadline
 
     /// Whether the guest asked for a reset (PM watchdog) since the last
     /// call; clears the request. The watchdog is checked on every access and
@@ -755,6 +801,43 @@ mod tests {
         assert!(!board.take_reset_request(), "the request is taken once");
         board.reset();
         assert_eq!(board.next_deadline(&env), None);
+    }
+
+    #[test]
+    fn the_storage_and_usb_controllers_answer_as_empty() {
+        let mut board = VirtualBoard::new();
+        let mut env = FakeEnv::new();
+        const SDCMD: u64 = sdhost::BASE;
+        const SDHSTS: u64 = sdhost::BASE + 0x20;
+        const EMMC_STATUS: u64 = emmc::BASE + 0x24;
+        const GSNPSID: u64 = usb::BASE + 0x40;
+        const HPRT0: u64 = usb::BASE + 0x440;
+        const NEW_FLAG: u32 = 1 << 15;
+        const SEND_IF_COND: u32 = 8;
+        write32(&mut board, &mut env, SDCMD, NEW_FLAG | SEND_IF_COND);
+        let sdcmd = board.read(SDCMD, AccessSize::Word, &mut env).unwrap();
+        assert_eq!((sdcmd.device, sdcmd.register), ("sdhost", "SDCMD"));
+        assert_eq!(sdcmd.value & u64::from(NEW_FLAG), 0, "done at once");
+        assert_ne!(read32(&mut board, &mut env, SDHSTS), 0, "timed out");
+        let status = board.read(EMMC_STATUS, AccessSize::Word, &mut env).unwrap();
+        assert_eq!((status.device, status.register), ("emmc", "STATUS"));
+        assert_eq!(status.value & 1 << 16, 0, "no card inserted");
+        let id = board.read(GSNPSID, AccessSize::Word, &mut env).unwrap();
+        assert_eq!(
+            (id.device, id.register, id.value),
+            ("usb", "GSNPSID", 0x4f54_280a)
+        );
+        assert_eq!(
+            read32(&mut board, &mut env, HPRT0) & 1,
+            0,
+            "nothing connected"
+        );
+        board.reset();
+        assert_eq!(
+            read32(&mut board, &mut env, SDHSTS),
+            0,
+            "reset clears the flag"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One VM's static configuration, as the build generates it from the VM list.
 
+// ANCHOR: config
 /// Everything the hypervisor knows about a VM before it runs.
 #[derive(Debug, Clone, Copy)]
 pub struct VmConfig {
@@ -18,3 +19,4 @@ pub struct VmConfig {
     /// Where the VM's RAM lives in host physical memory.
     pub host_base: u64,
 }
+// ANCHOR_END: config

@@ -4,14 +4,16 @@
 //! instruction), puts the VM to sleep (WFI), or stops that VM alone with a
 //! one-line report. Nothing a guest does stops the hypervisor.
 
-use super::machine::Hypervisor;
+use super::decode;
+use super::machine::{Hypervisor, SCROLLBACKS};
 use super::state::{ExitKind, VmState};
 use crate::arch::aarch64::esr::{Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
 use crate::arch::aarch64::{cpu, timer};
-use crate::emu::{AccessSize, VirtualBoard};
+use crate::emu::{Access, VmEnv};
 use crate::kernel::irq;
 use crate::log;
+use ufmt::uWrite;
 
 /// Bytes of an AArch64 instruction.
 const INSTRUCTION_BYTES: u64 = 4;
@@ -55,7 +57,29 @@ pub fn handle(hyp: &mut Hypervisor, index: usize, vector: u64) {
             );
         }
     }
+    reset_if_requested(hyp, index);
 }
+
+// ANCHOR: watchdog_reset
+/// If VM `index`'s PM watchdog ran out with a full reset configured,
+/// restart that VM (only that one) from its image, as the board would
+/// reboot. Checked after every exit, and by the scheduler for a sleeping
+/// VM whose watchdog deadline passed. Returns whether it reset the VM.
+pub fn reset_if_requested(hyp: &mut Hypervisor, index: usize) -> bool {
+    let vm = &mut hyp.vms[index];
+    let alive = matches!(vm.state, VmState::Runnable | VmState::Sleeping);
+    if !vm.board.take_reset_request() || !alive {
+        return false;
+    }
+    log!(
+        "VM {} '{}' reset itself through the PM watchdog",
+        index + 1,
+        vm.name()
+    );
+    hyp.reset_vm(index);
+    true
+}
+// ANCHOR_END: watchdog_reset
 
 fn synchronous(hyp: &mut Hypervisor, index: usize) {
     let esr = Esr(hyp.vms[index].frame.esr);
@@ -82,6 +106,10 @@ fn synchronous(hyp: &mut Hypervisor, index: usize) {
             hyp.vms[index].exits.count(ExitKind::Mmio);
             data_abort(hyp, index, esr);
         }
+        ExceptionClass::InstructionAbortLower => {
+            hyp.vms[index].exits.count(ExitKind::Other);
+            instruction_abort(hyp, index, esr);
+        }
         class => {
             hyp.vms[index].exits.count(ExitKind::Other);
             let far = hyp.vms[index].frame.far;
@@ -107,6 +135,7 @@ fn wfx(hyp: &mut Hypervisor, index: usize, is_wfe: bool) {
 }
 // ANCHOR_END: wfx
 
+// ANCHOR: smccc
 /// HVC or SMC: answer the PSCI calls that make sense for a one-core VM and
 /// NOT_SUPPORTED for every other function id, as KVM does.
 fn smccc(hyp: &mut Hypervisor, index: usize) {
@@ -124,7 +153,7 @@ fn smccc(hyp: &mut Hypervisor, index: usize) {
                 index + 1,
                 hyp.vms[index].name()
             );
-            hyp.stop_vm(index, VmState::Stopped, "powered off by the guest");
+            hyp.stop_vm(index, VmState::Stopped, super::machine::POWERED_OFF);
             return;
         }
         PSCI_SYSTEM_RESET => {
@@ -140,6 +169,7 @@ fn smccc(hyp: &mut Hypervisor, index: usize) {
     };
     hyp.vms[index].frame.x[0] = result;
 }
+// ANCHOR_END: smccc
 
 // ANCHOR: sysreg
 /// CNTPCT_EL0: the physical counter, which guests see as their own time.
@@ -249,87 +279,94 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
 /// A stage-2 data abort: an access to an emulated device, or a fault.
 fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
     let frame = &hyp.vms[index].frame;
-    // HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]; FAR has the page offset.
-    let ipa = ((frame.hpfar >> 4) << 12) | (frame.far & 0xfff);
     let Some(abort) = esr.abort() else { return };
-    if !VirtualBoard::claims(ipa) {
-        fault(hyp, index, "access outside the VM's RAM and devices", ipa);
+    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
+    if let Some(refusal) = decode::data_abort_refusal(abort, ipa) {
+        fault(hyp, index, refusal, ipa);
         return;
     }
-    if !abort.is_valid() {
-        fault(
-            hyp,
-            index,
-            "MMIO access the syndrome cannot describe (e.g. a load pair)",
-            ipa,
-        );
-        return;
-    }
-    let size = match abort.access_size() {
-        1 => AccessSize::Byte,
-        2 => AccessSize::Half,
-        4 => AccessSize::Word,
-        _ => AccessSize::Double,
-    };
+    let size = decode::access_size(abort.access_size());
     let rt = abort.register();
-    let handled = if abort.is_write() {
+    let write = abort.is_write();
+    let access = if write {
         let value = if rt == XZR {
             0
         } else {
             hyp.vms[index].frame.x[rt as usize]
         };
         let (board, mut env) = hyp.env_for_device(index);
-        board.write(ipa, size, value, &mut env).is_some()
+        board.write(ipa, size, value, &mut env)
     } else {
         let (board, mut env) = hyp.env_for_device(index);
-        match board.read(ipa, size, &mut env) {
-            Some(access) => {
-                let value = extend(
-                    access.value,
-                    abort.access_size(),
-                    abort.sign_extend(),
-                    abort.sixty_four_bit(),
-                );
-                if rt != XZR {
-                    hyp.vms[index].frame.x[rt as usize] = value;
-                }
-                true
+        let access = board.read(ipa, size, &mut env);
+        if let Some(access) = access {
+            let value = decode::extend(
+                access.value,
+                abort.access_size(),
+                abort.sign_extend(),
+                abort.sixty_four_bit(),
+            );
+            if rt != XZR {
+                hyp.vms[index].frame.x[rt as usize] = value;
             }
-            None => false,
         }
+        access
     };
-    if !handled {
+    let Some(access) = access else {
+        // `data_abort_refusal` checked the address: not reached.
         fault(hyp, index, "access outside the VM's RAM and devices", ipa);
         return;
-    }
+    };
     hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
-    if hyp.vms[index].board.take_reset_request() {
-        log!(
-            "VM {} '{}' reset itself through the PM watchdog",
-            index + 1,
-            hyp.vms[index].name()
-        );
-        hyp.reset_vm(index);
-    }
+    trace(hyp, index, ipa, write, access);
 }
 // ANCHOR_END: mmio
 
-/// Sign- or zero-extend a loaded value as the load instruction would.
-fn extend(value: u64, bytes: u8, sign_extend: bool, sixty_four: bool) -> u64 {
-    let bits = u32::from(bytes) * 8;
-    let mut v = if bits >= 64 {
-        value
-    } else {
-        value & ((1u64 << bits) - 1)
+// ANCHOR: trace
+/// `vmtrace`: log the access into the VM's console if tracing is on.
+fn trace(hyp: &mut Hypervisor, index: usize, ipa: u64, write: bool, access: Access) {
+    let mut tracer = hyp.vms[index].trace;
+    if !tracer.is_on() {
+        return;
+    }
+    let at_line_start = {
+        let scrollback = SCROLLBACKS[index].lock();
+        let (older, newer) = scrollback.as_slices();
+        newer.last().or(older.last()).is_none_or(|&c| c == b'\n')
     };
-    if sign_extend && bits < 64 && v & (1 << (bits - 1)) != 0 {
-        v |= !((1u64 << bits) - 1);
-    }
-    if !sixty_four {
-        v &= 0xffff_ffff;
-    }
-    v
+    let (_, mut env) = hyp.env_for_device(index);
+    let _ = tracer.record(&mut ConsoleOf(&mut env), ipa, write, access, at_line_start);
+    hyp.vms[index].trace = tracer;
 }
+
+/// A VM's console output (scrollback, and the wire when focused) as a
+/// `uWrite`, for the tracer.
+struct ConsoleOf<'a>(&'a mut dyn VmEnv);
+
+impl uWrite for ConsoleOf<'_> {
+    type Error = core::convert::Infallible;
+
+    fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
+        for byte in s.bytes() {
+            self.0.console_write(byte);
+        }
+        Ok(())
+    }
+}
+// ANCHOR_END: trace
+
+// ANCHOR: instruction_abort
+/// A stage-2 instruction abort: the guest jumped outside its RAM (stage 2
+/// maps nothing else; the device windows trap every access, and a fetch
+/// cannot be emulated), or its stage-1 tables for a fetch are not in its
+/// RAM. Nothing to emulate: stop it.
+fn instruction_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
+    let frame = &hyp.vms[index].frame;
+    let Some(abort) = esr.abort() else { return };
+    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
+    fault(hyp, index, decode::instruction_abort_reason(abort), ipa);
+}
+// ANCHOR_END: instruction_abort
 
 // ANCHOR: fault
 /// Stop VM `index` alone, with one line naming the VM, the fault and the

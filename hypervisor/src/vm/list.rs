@@ -250,6 +250,7 @@ pub fn parse_line(line: usize, text: &str) -> Result<Option<Entry<'_>>, ListErro
 }
 // ANCHOR_END: parse_line
 
+// ANCHOR: check_image
 /// Check an entry against the size of its image file.
 pub fn check_image<'a>(entry: &Entry<'a>, size: u64) -> Result<(), ListError<'a>> {
     let (line, name) = (entry.line, entry.name);
@@ -280,7 +281,9 @@ pub fn check_image<'a>(entry: &Entry<'a>, size: u64) -> Result<(), ListError<'a>
     }
     Ok(())
 }
+// ANCHOR_END: check_image
 
+// ANCHOR: parse_list
 /// Parse a whole list, calling `each` for every VM in order, and check the
 /// rules that span lines: unique names, at most [`MAX_VMS`], at least one
 /// VM, and all RAM fitting in a pool of `pool` bytes. `each` gets the
@@ -325,6 +328,7 @@ pub fn parse<'a>(
     }
     Ok(count)
 }
+// ANCHOR_END: parse_list
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use super::list::MAX_VMS;
 use super::scheduler;
 use super::state::{ExitCounts, VmState};
 use super::table::VM_CONFIGS;
+use super::trace::Tracer;
 use crate::arch::aarch64::vcpu::{self, El1State, FpState, VcpuFrame, PSTATE_EL1H_MASKED};
 use crate::arch::aarch64::{cpu, stage2, timer};
 use crate::console::commands::Shell;
@@ -22,6 +23,7 @@ use crate::emu::{VirtualBoard, VmEnv};
 use crate::kernel::{irq, LOCAL_INTC};
 use crate::log;
 
+// ANCHOR: constants
 /// Bytes typed to a VM that it has not read yet.
 pub const INPUT_QUEUE_BYTES: usize = 64 * 1024;
 /// Bytes of a VM's recent output kept for `vmc` and `vmlog`.
@@ -29,10 +31,19 @@ pub const SCROLLBACK_BYTES: usize = 16 * 1024;
 /// A VM's time slice when others want the CPU.
 const SLICE_MICROS: u64 = 10_000;
 const MICROS_PER_SECOND: u64 = 1_000_000;
+/// Why a VM whose RAM lies beyond the board's memory is halted (it never
+/// ran and can never be reset).
+pub const NOT_STARTED: &str = "its RAM is beyond the end of the board's memory";
+/// Why a VM that called PSCI SYSTEM_OFF is stopped.
+pub const POWERED_OFF: &str = "powered off by the guest";
+/// The longest the idle loop sleeps without looking around.
+const IDLE_POLL_MICROS: u64 = 100_000;
 /// CNTV_CTL_EL0 bits: the timer is on, its interrupt is masked.
 const CNTV_CTL_ENABLE: u64 = 1 << 0;
 const CNTV_CTL_IMASK: u64 = 1 << 1;
+// ANCHOR_END: constants
 
+// ANCHOR: focus
 /// Where typed keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -41,7 +52,9 @@ pub enum Focus {
     /// The console of VM `index` (id = index + 1).
     Vm(usize),
 }
+// ANCHOR_END: focus
 
+// ANCHOR: vm
 /// One VM: its configuration, its vCPU and its virtual board.
 pub struct Vm {
     /// The list entry; `None` for unused slots.
@@ -65,7 +78,11 @@ pub struct Vm {
     pub board: VirtualBoard,
     /// Keys dropped because the input queue was full.
     pub input_dropped: u64,
+    /// `vmtrace`: whether and how its MMIO accesses are logged. Survives
+    /// a reset, so a guest's boot can be watched from the first access.
+    pub trace: Tracer,
 }
+// ANCHOR_END: vm
 
 impl Vm {
     /// An unused VM slot.
@@ -90,6 +107,7 @@ impl Vm {
             vttbr: 0,
             board: VirtualBoard::new(),
             input_dropped: 0,
+            trace: Tracer::new(),
         }
     }
 
@@ -124,6 +142,9 @@ impl VmEnv for GuestEnv {
 
     fn read_guest_u32(&self, ipa: u64) -> Option<u32> {
         let host = guest_ram_address(self.config, ipa)?;
+        // The guest may have written it with its caches off: drop any line
+        // the hypervisor holds so the read sees RAM.
+        cpu::clean_invalidate_range(host, 4);
         // SAFETY: `guest_ram_address` checked the word is inside the VM's
         // RAM, which the hypervisor maps and nobody else frees.
         Some(unsafe { core::ptr::read_volatile(host as *const u32) })
@@ -135,6 +156,8 @@ impl VmEnv for GuestEnv {
         };
         // SAFETY: as above; the word belongs to this VM.
         unsafe { core::ptr::write_volatile(host as *mut u32, value) };
+        // Push it to RAM, where a guest with its caches off will look.
+        cpu::clean_invalidate_range(host, 4);
         true
     }
 
@@ -205,6 +228,7 @@ pub static HYPERVISOR: spin::Mutex<Hypervisor> = spin::Mutex::new(Hypervisor {
 });
 
 impl Hypervisor {
+    // ANCHOR: create_vms
     /// Set up every VM of the list: stage-2 tables, image, vCPU at its entry.
     pub fn create_vms(&mut self, ram_end: u64) {
         stage2::init();
@@ -214,7 +238,7 @@ impl Hypervisor {
             self.count = index + 1;
             if config.host_base + config.ram > ram_end {
                 vm.state = VmState::Halted;
-                vm.halt_reason = "its RAM is beyond the end of the board's memory";
+                vm.halt_reason = NOT_STARTED;
                 log!(
                     "VM {} '{}' not started: {}",
                     index + 1,
@@ -237,6 +261,7 @@ impl Hypervisor {
             );
         }
     }
+    // ANCHOR_END: create_vms
 
     // ANCHOR: reset
     /// (Re)start VM `index` from its image, as after power-on.
@@ -246,6 +271,10 @@ impl Hypervisor {
         }
         let vm = &mut self.vms[index];
         let Some(config) = vm.config else { return };
+        if vm.halt_reason == NOT_STARTED {
+            // Its RAM is not there: it has no stage 2 and must never run.
+            return;
+        }
         // SAFETY: the destination is this VM's RAM (checked against the
         // board's memory at creation); nothing runs in it now.
         let dest = unsafe {
@@ -258,6 +287,7 @@ impl Hypervisor {
         // The guest starts with its MMU and caches off: push the image out
         // of the data cache to RAM, and drop stale instructions.
         cpu::clean_dcache_range(dest.as_ptr() as usize, dest.len());
+        cpu::clean_invalidate_dcache_all();
         cpu::invalidate_icache();
         stage2::flush_vm_tlb(vm.vttbr);
 
@@ -268,6 +298,13 @@ impl Hypervisor {
         vm.fp = FpState::zeroed();
         vm.cntvoff = timer::now().ticks;
         vm.board.reset();
+        // ANCHOR: drop_input
+        // Keys typed to the old instance are not for the new one, as on a
+        // real board, where what arrives while the machine is down is lost.
+        // Left queued, they would be the new instance's first input: a
+        // halted guest would replay what was typed at it after it died.
+        while INPUTS[index].pop().is_some() {}
+        // ANCHOR_END: drop_input
         vm.state = VmState::Runnable;
         vm.halt_reason = "";
     }
@@ -292,6 +329,7 @@ impl Hypervisor {
         (&mut vm.board, env)
     }
 
+    // ANCHOR: vtimer
     /// CNTV_CTL and CNTV_CVAL of VM `index`, live if its state is loaded.
     fn vtimer(&self, index: usize) -> (u64, u64) {
         if self.loaded == Some(index) {
@@ -308,6 +346,7 @@ impl Hypervisor {
         let virtual_now = now.wrapping_sub(self.vms[index].cntvoff);
         ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0 && virtual_now >= cval
     }
+    // ANCHOR_END: vtimer
 
     // ANCHOR: lines
     /// VM `index`'s virtual IRQ and FIQ lines now.
@@ -321,6 +360,7 @@ impl Hypervisor {
     }
     // ANCHOR_END: lines
 
+    // ANCHOR: wake
     /// When VM `index`'s virtual timer fires (physical counter), if armed.
     fn timer_deadline(&self, index: usize) -> Option<u64> {
         let (ctl, cval) = self.vtimer(index);
@@ -349,12 +389,17 @@ impl Hypervisor {
         for index in 0..self.count {
             if self.vms[index].state == VmState::Sleeping {
                 let (irq, fiq) = self.interrupt_lines(index, now);
+                // Its watchdog may have run out while it slept.
+                if super::exits::reset_if_requested(self, index) {
+                    continue;
+                }
                 if irq || fiq {
                     self.vms[index].state = VmState::Runnable;
                 }
             }
         }
     }
+    // ANCHOR_END: wake
 
     // ANCHOR: switch
     /// Put VM `index`'s EL1, FP and timer state into the CPU.
@@ -379,6 +424,7 @@ impl Hypervisor {
     }
     // ANCHOR_END: switch
 
+    // ANCHOR: stop_vm
     /// Stop VM `index` because of a fault or a request.
     pub fn stop_vm(&mut self, index: usize, state: VmState, reason: &'static str) {
         let vm = &mut self.vms[index];
@@ -388,6 +434,7 @@ impl Hypervisor {
             self.urgent = None;
         }
     }
+    // ANCHOR_END: stop_vm
 
     // ANCHOR: run_once
     /// Run VM `index` until its next exit, then handle the exit.
@@ -440,9 +487,11 @@ impl Hypervisor {
             }
         }
         LOCAL_INTC.route_core_timers(0, true, false);
-        if deadline != u64::MAX {
-            timer::set_hyp_deadline(deadline);
-        }
+        // Wake at least every IDLE_POLL_MICROS even with nothing due: a
+        // backstop, should an interrupt ever fail to arrive.
+        let now = timer::now();
+        let backstop = now.ticks + now.freq * IDLE_POLL_MICROS / MICROS_PER_SECOND;
+        timer::set_hyp_deadline(deadline.min(backstop));
         if !crate::console::input::has_input() {
             cpu::wait_for_interrupt();
         }

@@ -2,10 +2,12 @@
 //! scheduler and the run loop.
 
 pub mod config;
+pub mod decode;
 pub mod list;
 pub mod scheduler;
 pub mod state;
 pub mod table;
+pub mod trace;
 
 #[cfg(target_os = "none")]
 pub mod exits;

@@ -1,5 +1,6 @@
 //! A VM's life cycle and the counters `vml` shows.
 
+// ANCHOR: vm_state
 /// Where a VM is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmState {
@@ -12,6 +13,7 @@ pub enum VmState {
     /// Stopped by the hypervisor because of a fault.
     Halted,
 }
+// ANCHOR_END: vm_state
 
 impl VmState {
     /// The word `vml` prints.

@@ -15,6 +15,11 @@ pub const QEMU_BINARY: &str = "qemu-system-aarch64";
 /// The board arguments file, relative to the workspace root.
 pub const QEMU_ARGS_FILE: &str = "boards/raspi3b/qemu.args";
 
+/// Environment variable holding extra QEMU arguments, separated by spaces,
+/// added to every command line: for example `-icount shift=0`, which makes
+/// the guests' counter count instructions, or `-d int -D /tmp/qemu.log`.
+pub const QEMU_EXTRA_ARGS_VAR: &str = "FERROVISOR_QEMU_ARGS";
+
 /// Parses the contents of a `qemu.args` file: one argument per line, lines
 /// whose first non-blank character is `#` are comments, blank lines are
 /// ignored, and surrounding whitespace is trimmed. Everything else on a line
@@ -29,7 +34,7 @@ pub fn parse_qemu_args(text: &str) -> Vec<String> {
 
 /// The full argument list (without the binary) for booting `image`: the board
 /// arguments from [`QEMU_ARGS_FILE`] followed by `-kernel <image> -serial
-/// stdio -monitor none`.
+/// stdio -monitor none` and the words of [`QEMU_EXTRA_ARGS_VAR`], if set.
 ///
 /// The board file already routes the first serial port (the PL011) to
 /// `null`, so `-serial stdio` attaches the second one, the mini UART that
@@ -46,7 +51,19 @@ pub fn qemu_command_line(image: &Path) -> Vec<OsString> {
             file.display()
         )
     });
-    with_console_args(parse_qemu_args(&text), image)
+    let mut args = with_console_args(parse_qemu_args(&text), image);
+    args.extend(extra_args(std::env::var_os(QEMU_EXTRA_ARGS_VAR)));
+    args
+}
+
+/// The words of a [`QEMU_EXTRA_ARGS_VAR`] value (none if it is unset).
+pub(crate) fn extra_args(value: Option<OsString>) -> Vec<OsString> {
+    value
+        .unwrap_or_default()
+        .to_string_lossy()
+        .split_whitespace()
+        .map(OsString::from)
+        .collect()
 }
 
 /// Appends the per-run arguments to the board arguments.
@@ -133,6 +150,15 @@ mod tests {
         assert_eq!(
             args,
             ["-M", "raspi3b", "-kernel", "/k.img", "-serial", "stdio", "-monitor", "none"]
+        );
+    }
+
+    #[test]
+    fn extra_arguments_are_words() {
+        assert!(extra_args(None).is_empty());
+        assert_eq!(
+            extra_args(Some(" -icount  shift=0 ".into())),
+            ["-icount", "shift=0"]
         );
     }
 

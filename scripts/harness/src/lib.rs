@@ -35,7 +35,9 @@ pub mod text;
 mod timeouts;
 mod transcript;
 
-pub use args::{find_qemu, parse_qemu_args, qemu_command_line, QEMU_ARGS_FILE, QEMU_BINARY};
+pub use args::{
+    find_qemu, parse_qemu_args, qemu_command_line, QEMU_ARGS_FILE, QEMU_BINARY, QEMU_EXTRA_ARGS_VAR,
+};
 pub use paths::{image_path, log_path, workspace_root, DEFAULT_IMAGE, IMAGE_VAR, LOG_DIR};
 pub use qemu::{Qemu, PROMPT};
 pub use timeouts::{scaled, timeout_scale, BOOT_TIMEOUT, STEP_TIMEOUT, TIMEOUT_SCALE_VAR};

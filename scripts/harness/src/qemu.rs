@@ -166,6 +166,11 @@ impl Qemu {
         &self.command
     }
 
+    /// The QEMU process's id (the soak test reads its memory use in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits until `needle` appears in the console output after the cursor,
     /// then returns the text from the cursor to the end of the needle
     /// (inclusive) and moves the cursor past it. Output that is not valid

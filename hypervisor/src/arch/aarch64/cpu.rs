@@ -22,6 +22,7 @@ pub fn halt() -> ! {
     }
 }
 
+// ANCHOR: cache
 /// Cache line size of the Cortex-A53 data cache.
 const CACHE_LINE: usize = 64;
 
@@ -39,13 +40,28 @@ pub fn clean_dcache_range(start: usize, len: usize) {
     unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }
 
+/// Clean and invalidate the data cache lines of `[start, start + len)`, so
+/// the next read comes from RAM and what was written is in RAM.
+pub fn clean_invalidate_range(start: usize, len: usize) {
+    let mut line = start & !(CACHE_LINE - 1);
+    while line < start + len {
+        // SAFETY: clean and invalidate changes no memory contents.
+        unsafe { core::arch::asm!("dc civac, {}", in(reg) line, options(nostack)) };
+        line += CACHE_LINE;
+    }
+    // SAFETY: a barrier only orders memory accesses.
+    unsafe { core::arch::asm!("dsb sy", options(nostack)) };
+}
+
 /// Drop every instruction cache line, so freshly copied code is fetched.
 pub fn invalidate_icache() {
     // SAFETY: invalidating the instruction cache has no visible effect but
     // a refetch.
     unsafe { core::arch::asm!("ic iallu", "dsb sy", "isb", options(nostack)) };
 }
+// ANCHOR_END: cache
 
+// ANCHOR: vtimer
 /// The live virtual timer of the loaded vCPU: (CNTV_CTL_EL0, CNTV_CVAL_EL0).
 pub fn read_vtimer() -> (u64, u64) {
     let (ctl, cval): (u64, u64);
@@ -68,6 +84,57 @@ pub fn set_cntvoff(offset: u64) {
     // the physical one.
     unsafe { core::arch::asm!("msr cntvoff_el2, {}", "isb", in(reg) offset, options(nostack)) };
 }
+// ANCHOR_END: vtimer
+
+// ANCHOR: flush_all
+/// Clean and invalidate every data cache line, level by level, by set and
+/// way (the walk CLIDR_EL1 and CCSIDR_EL1 describe). Used when a VM is
+/// (re)started: its RAM may still have dirty lines from its last run, which
+/// would otherwise land on top of what the fresh guest writes with its MMU
+/// (and so its caches) off. On the A53 this is a few thousand operations,
+/// far fewer than cleaning a VM's RAM line by line.
+pub fn clean_invalidate_dcache_all() {
+    let (clidr, saved_csselr): (u64, u64);
+    // SAFETY: reading ID registers and CSSELR has no side effect.
+    unsafe {
+        core::arch::asm!("mrs {}, clidr_el1", "mrs {}, csselr_el1", out(reg) clidr, out(reg) saved_csselr, options(nomem, nostack))
+    };
+    let level_of_coherence = (clidr >> CLIDR_LOC_SHIFT) & CLIDR_FIELD_MASK;
+    for level in 0..level_of_coherence {
+        let cache_type = (clidr >> (level * CLIDR_CTYPE_BITS)) & CLIDR_FIELD_MASK;
+        if cache_type < CTYPE_DATA {
+            continue;
+        }
+        let ccsidr: u64;
+        // SAFETY: selecting a cache level (CSSELR is put back below) and
+        // reading its geometry have no other effect.
+        unsafe {
+            core::arch::asm!("msr csselr_el1, {}", "isb", "mrs {}, ccsidr_el1", in(reg) level << 1, out(reg) ccsidr, options(nostack))
+        };
+        let line_shift = (ccsidr & 0b111) + 4;
+        let ways = ((ccsidr >> 3) & 0x3ff) + 1;
+        let sets = ((ccsidr >> 13) & 0x7fff) + 1;
+        let way_shift = ((ways as u32) - 1).leading_zeros();
+        for way in 0..ways {
+            for set in 0..sets {
+                let way_bits = if ways > 1 { way << way_shift } else { 0 };
+                clean_invalidate_by_set_way(way_bits | (set << line_shift) | (level << 1));
+            }
+        }
+    }
+    // SAFETY: restores the guest's CSSELR and orders the maintenance.
+    unsafe {
+        core::arch::asm!("msr csselr_el1, {}", "dsb sy", "isb", in(reg) saved_csselr, options(nostack))
+    };
+}
+// ANCHOR_END: flush_all
+
+/// CLIDR_EL1: where the Level of Coherence field starts, how wide each
+/// cache-type field is, the field mask, and the first type with a data cache.
+const CLIDR_LOC_SHIFT: u64 = 24;
+const CLIDR_CTYPE_BITS: u64 = 3;
+const CLIDR_FIELD_MASK: u64 = 0b111;
+const CTYPE_DATA: u64 = 0b010;
 
 /// DC CISW: clean and invalidate one data cache line by set/way, with the
 /// operand a guest gave (level and set/way fields).

@@ -321,6 +321,29 @@ mod tests {
             prop_assert_eq!(Esr((ec as u64) << 26).ec(), ec);
         }
 
+        /// EC, IL and ISS together are the whole 32-bit syndrome.
+        #[test]
+        fn fields_partition_the_syndrome(raw in any::<u32>()) {
+            let esr = Esr(u64::from(raw));
+            let rebuilt = (u32::from(esr.ec()) << 26) | (u32::from(esr.il()) << 25) | esr.iss();
+            prop_assert_eq!(rebuilt, raw);
+        }
+
+        /// A trapped MSR/MRS's ISS gives back the register, Rt and the
+        /// direction it was built from (Arm ARM D17.2.37, EC 0x18).
+        #[test]
+        fn sysreg_iss_round_trips(
+            op0 in 0u8..4, op1 in 0u8..8, crn in 0u8..16, crm in 0u8..16, op2 in 0u8..8,
+            rt in 0u8..32, read: bool,
+        ) {
+            let iss = (u32::from(op0) << 20) | (u32::from(op2) << 17) | (u32::from(op1) << 14)
+                | (u32::from(crn) << 10) | (u32::from(rt) << 5) | (u32::from(crm) << 1) | u32::from(read);
+            let decoded = SysRegIss(iss);
+            prop_assert_eq!(decoded.register(), SysReg { op0, op1, crn, crm, op2 });
+            prop_assert_eq!(decoded.rt(), rt);
+            prop_assert_eq!(decoded.is_read(), read);
+        }
+
         #[test]
         fn decoding_never_panics(raw in any::<u64>()) {
             let esr = Esr(raw);

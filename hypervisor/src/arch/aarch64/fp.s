@@ -5,6 +5,7 @@
 .arch armv8-a+fp+simd
 
 .section .text.fp
+// ANCHOR: fp_save
 .global __fp_save
 __fp_save:
     stp     q0, q1, [x0, #32 * 0]
@@ -28,6 +29,7 @@ __fp_save:
     add     x0, x0, #32 * 16
     stp     x1, x2, [x0]
     ret
+// ANCHOR_END: fp_save
 
 .global __fp_restore
 __fp_restore:

@@ -22,6 +22,7 @@ const VMPIDR_CORE0: u64 = 1 << 31;
 /// Where VMIDs sit in VTTBR_EL2.
 const VTTBR_VMID_SHIFT: u32 = 48;
 
+// ANCHOR: tables
 struct Stage2Tables {
     l1: Table,
     l2: Table,
@@ -33,7 +34,9 @@ static mut TABLES: [Stage2Tables; MAX_VMS] = [const {
         l2: Table::empty(),
     }
 }; MAX_VMS];
+// ANCHOR_END: tables
 
+// ANCHOR: init
 /// Set the EL2 controls shared by all VMs. Call once at boot.
 pub fn init() {
     // SAFETY: VTCR_EL2 and CPTR_EL2 only affect guests, none runs yet.
@@ -49,6 +52,7 @@ pub fn init() {
     CNTHCTL_EL2.write(CNTHCTL_EL2::EL1PCTEN::CLEAR + CNTHCTL_EL2::EL1PCEN::CLEAR);
     barrier::isb(barrier::SY);
 }
+// ANCHOR_END: init
 
 // ANCHOR: hcr
 /// HCR_EL2 while a guest runs: stage 2 on (VM), physical interrupts to EL2
@@ -78,6 +82,7 @@ pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool) {
 }
 // ANCHOR_END: hcr
 
+// ANCHOR: build
 /// Build VM `index`'s stage-2 tables for `ram` bytes at `host_base` and
 /// return its VTTBR_EL2 value (VMID = index + 1).
 pub fn build(index: usize, host_base: u64, ram: u64) -> u64 {
@@ -97,8 +102,16 @@ pub fn load(vttbr: u64) {
 }
 
 /// Forget a VM's cached stage-1+2 translations (after its RAM is reloaded).
+/// TLBI VMALLS12E1 acts on the VMID in VTTBR_EL2, so this switches to the
+/// VM's map for the flush and then back: the VM that was loaded (maybe
+/// another one, when the shell resets a VM) keeps running on its own map.
 pub fn flush_vm_tlb(vttbr: u64) {
+    let loaded: u64;
+    // SAFETY: reading VTTBR_EL2 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, vttbr_el2", out(reg) loaded, options(nostack)) };
     load(vttbr);
     // SAFETY: TLB maintenance for the current VMID only.
     unsafe { core::arch::asm!("tlbi vmalls12e1", "dsb ish", "isb", options(nostack)) };
+    load(loaded);
 }
+// ANCHOR_END: build

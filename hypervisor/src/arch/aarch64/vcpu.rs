@@ -71,6 +71,7 @@ extern "C" {
     fn __fp_restore(state: *const FpState);
 }
 
+// ANCHOR: pstate
 /// PSTATE for a vCPU that starts at EL1 on SP_EL1 with D, A, I, F masked,
 /// as a CPU comes out of reset.
 pub const PSTATE_EL1H_MASKED: u64 = 0x3c5;
@@ -78,6 +79,7 @@ pub const PSTATE_EL1H_MASKED: u64 = 0x3c5;
 pub const VECTOR_LOWER_SYNC: u64 = 8;
 /// The vector of an IRQ from a lower EL in AArch64.
 pub const VECTOR_LOWER_IRQ: u64 = 9;
+// ANCHOR_END: pstate
 
 // ANCHOR: run
 /// Run the guest until it exits; returns the exception vector it left by.
@@ -163,6 +165,7 @@ el1_state! {
 }
 // ANCHOR_END: el1_state
 
+// ANCHOR: at_reset
 /// SCTLR_EL1 out of reset: MMU and caches off, the RES1 bits set.
 pub const SCTLR_EL1_RESET: u64 = 0x30d0_0800;
 /// CPACR_EL1.FPEN = 0b11: FP/SIMD usable at EL1 and EL0, as the firmware leaves it.
@@ -178,7 +181,9 @@ impl El1State {
         }
     }
 }
+// ANCHOR_END: at_reset
 
+// ANCHOR: fp_state
 /// The FP/SIMD registers: q0-q31, FPCR and FPSR.
 #[repr(C, align(16))]
 #[derive(Debug, Clone, Copy)]
@@ -216,3 +221,4 @@ impl FpState {
 }
 
 const _: () = assert!(core::mem::size_of::<FpState>() == 528);
+// ANCHOR_END: fp_state

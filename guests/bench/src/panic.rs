@@ -1,0 +1,21 @@
+//! What happens when bench panics: say where on the console, then stop.
+
+use crate::{board::UART, cpu};
+use ufmt::uwrite;
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let mut w = &UART;
+    let message = info.message().as_str().unwrap_or("(formatted message)");
+    let _ = match info.location() {
+        Some(at) => uwrite!(
+            w,
+            "\nbench: panic at {}:{}: {}\n",
+            at.file(),
+            at.line(),
+            message
+        ),
+        None => uwrite!(w, "\nbench: panic: {}\n", message),
+    };
+    cpu::halt()
+}

@@ -1,0 +1,72 @@
+// The EL1 exception vector table (VBAR_EL1).
+//
+// Sixteen entries of 0x80 bytes, as in echo: each makes room for a
+// TrapFrame, saves x0/x1, puts its own number in x1 and jumps to the
+// common code, which saves the rest, calls `exception_entry(frame, vector)`
+// and returns with ERET. bench expects only entry 5 (IRQ at EL1 on SP_EL1).
+
+.equ FRAME_SIZE, 16 * 18                    // x0-x30, ELR, SPSR, ESR, FAR, pad
+
+.macro VECTOR number
+.balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #16 * 0]
+    mov     x1, #\number
+    b       __exception_common
+.endm
+
+.section .text.vectors
+.balign 0x800
+.global __exception_vectors
+__exception_vectors:
+    .irp number, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    VECTOR \number
+    .endr
+
+__exception_common:
+    stp     x2, x3, [sp, #16 * 1]
+    stp     x4, x5, [sp, #16 * 2]
+    stp     x6, x7, [sp, #16 * 3]
+    stp     x8, x9, [sp, #16 * 4]
+    stp     x10, x11, [sp, #16 * 5]
+    stp     x12, x13, [sp, #16 * 6]
+    stp     x14, x15, [sp, #16 * 7]
+    stp     x16, x17, [sp, #16 * 8]
+    stp     x18, x19, [sp, #16 * 9]
+    stp     x20, x21, [sp, #16 * 10]
+    stp     x22, x23, [sp, #16 * 11]
+    stp     x24, x25, [sp, #16 * 12]
+    stp     x26, x27, [sp, #16 * 13]
+    stp     x28, x29, [sp, #16 * 14]
+    mrs     x2, elr_el1
+    stp     x30, x2, [sp, #16 * 15]
+    mrs     x2, spsr_el1
+    mrs     x3, esr_el1
+    stp     x2, x3, [sp, #16 * 16]
+    mrs     x2, far_el1
+    stp     x2, xzr, [sp, #16 * 17]
+
+    mov     x0, sp
+    bl      exception_entry
+
+    ldp     x30, x2, [sp, #16 * 15]
+    msr     elr_el1, x2
+    ldr     x2, [sp, #16 * 16]
+    msr     spsr_el1, x2
+    ldp     x0, x1, [sp, #16 * 0]
+    ldp     x2, x3, [sp, #16 * 1]
+    ldp     x4, x5, [sp, #16 * 2]
+    ldp     x6, x7, [sp, #16 * 3]
+    ldp     x8, x9, [sp, #16 * 4]
+    ldp     x10, x11, [sp, #16 * 5]
+    ldp     x12, x13, [sp, #16 * 6]
+    ldp     x14, x15, [sp, #16 * 7]
+    ldp     x16, x17, [sp, #16 * 8]
+    ldp     x18, x19, [sp, #16 * 9]
+    ldp     x20, x21, [sp, #16 * 10]
+    ldp     x22, x23, [sp, #16 * 11]
+    ldp     x24, x25, [sp, #16 * 12]
+    ldp     x26, x27, [sp, #16 * 13]
+    ldp     x28, x29, [sp, #16 * 14]
+    add     sp, sp, #FRAME_SIZE
+    eret

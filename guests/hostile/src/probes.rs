@@ -1,0 +1,446 @@
+//! The probes: one function per way of misbehaving. Each says what it is
+//! about to do, does it with the exact instruction named (inline assembly,
+//! so the compiler cannot change the access), and, if it comes back,
+//! reports what happened.
+//!
+//! The book chapter `book/src/isolation.md` explains, probe by probe, which
+//! exception each one raises, whether that exception reaches the hypervisor
+//! at EL2 or stays with this guest at EL1, and what ferrovisor does about it.
+
+use crate::board::{
+    ABSENT_DEVICES, AUX_MU_LSR_REG, AUX_MU_SCRATCH, INTERRUPT_CONTROLLER, KERNEL_LOAD_ADDRESS,
+    LOCAL_INTC, PERIPHERAL_BASE, UART,
+};
+use crate::{cpu, exception};
+use core::arch::asm;
+
+// ANCHOR: outside_ram
+/// `r`: load from the first address past the end of RAM. Stage 2 maps
+/// nothing there: the load is a stage-2 data abort (EC 0x24) at EL2.
+pub fn load_past_ram(ram_end: u64) {
+    say!(
+        "r: ldr from {:#x}, the first address past the end of RAM",
+        ram_end
+    );
+    let value: u64;
+    // SAFETY: deliberately not safe: there is no memory at `ram_end`; under
+    // ferrovisor this VM stops here.
+    unsafe { asm!("ldr {v}, [{a}]", a = in(reg) ram_end, v = out(reg) value, options(nostack)) };
+    say!("r: read {:#x} past the end of RAM: NOT STOPPED", value);
+}
+
+/// What the stores write: recognisable, should it ever land somewhere.
+const STORE_MARKER: u64 = 0x0bad_0bad_0bad_0bad;
+
+/// `w`: store to the first address past the end of RAM.
+pub fn store_past_ram(ram_end: u64) {
+    say!(
+        "w: str to {:#x}, the first address past the end of RAM",
+        ram_end
+    );
+    let value: u64 = STORE_MARKER;
+    // SAFETY: as in `load_past_ram`.
+    unsafe { asm!("str {v}, [{a}]", a = in(reg) ram_end, v = in(reg) value, options(nostack)) };
+    say!("w: stored past the end of RAM: NOT STOPPED");
+}
+// ANCHOR_END: outside_ram
+
+/// The first instruction of `boot.s`, `mrs x0, mpidr_el1`.
+const MRS_X0_MPIDR_EL1: u32 = 0xd538_00a0;
+
+// ANCHOR: hypervisor_image
+/// `h`: look for the hypervisor. Its image is at host physical 0x80000,
+/// but this guest's 0x80000 is its own image; then store to RAM end +
+/// 0x80000, where a guest that thought the host's memory continued after
+/// its RAM would look for it.
+pub fn store_to_hypervisor(ram_end: u64) {
+    // SAFETY: KERNEL_LOAD_ADDRESS is this guest's own image, in its RAM.
+    let word = unsafe { core::ptr::read_volatile(KERNEL_LOAD_ADDRESS as *const u32) };
+    let whose = if word == MRS_X0_MPIDR_EL1 {
+        "this guest's own first instruction, not ferrovisor's"
+    } else {
+        "not this guest's first instruction"
+    };
+    say!(
+        "h: IPA {:#x} holds {:#x}: {}",
+        KERNEL_LOAD_ADDRESS,
+        word,
+        whose
+    );
+    let target = ram_end + KERNEL_LOAD_ADDRESS as u64;
+    say!(
+        "h: str to {:#x}: ferrovisor's image if host memory followed this RAM",
+        target
+    );
+    // SAFETY: deliberately not safe, as in `load_past_ram`.
+    unsafe { asm!("str xzr, [{a}]", a = in(reg) target, options(nostack)) };
+    say!("h: stored at {:#x}: NOT STOPPED", target);
+}
+// ANCHOR_END: hypervisor_image
+
+// ANCHOR: absent
+/// `a`: read (and write) devices the virtual board does not have. They
+/// must read as 0, never fault or hang.
+pub fn absent_devices() {
+    for (name, address) in ABSENT_DEVICES {
+        let value: u32;
+        // SAFETY: an MMIO read of a device register; on a real Pi 3 these
+        // registers exist and reading them has no side effect.
+        unsafe {
+            asm!("ldr {v:w}, [{a}]", a = in(reg) address, v = out(reg) value, options(nostack))
+        };
+        say!("a: ldr from {:#x} ({}): {:#x}", address, name, value);
+    }
+    let (name, address) = ABSENT_DEVICES[2];
+    // SAFETY: writing all ones to the PWM's control register would start
+    // both channels on a real Pi 3, with no pin routed to them.
+    unsafe {
+        asm!("str {v:w}, [{a}]", a = in(reg) address, v = in(reg) u32::MAX, options(nostack))
+    };
+    say!(
+        "a: str {:#x} to {:#x} ({}): ignored",
+        u32::MAX,
+        address,
+        name
+    );
+    say!("a: still running");
+}
+// ANCHOR_END: absent
+
+// ANCHOR: no_syndrome
+/// `p`: a load pair from a device register. ESR_EL2 describes single
+/// loads and stores only (ISV = 1); for `ldp` ISV is 0 and ferrovisor
+/// cannot know which registers to fill.
+pub fn load_pair_from_device() {
+    say!(
+        "p: ldp (load pair) from {:#x} (AUX_MU_LSR_REG)",
+        AUX_MU_LSR_REG
+    );
+    let (a, b): (u32, u32);
+    // SAFETY: reading the mini UART's line status (and the register after
+    // it) has no side effect.
+    unsafe {
+        asm!("ldp {a:w}, {b:w}, [{p}]", p = in(reg) AUX_MU_LSR_REG, a = out(reg) a, b = out(reg) b, options(nostack))
+    };
+    say!("p: read {:#x} {:#x}: NOT STOPPED", a, b);
+}
+
+/// `x`: a store with writeback (pre-indexed) to a device register: ISV is
+/// 0 for these too, since the base register changes as well.
+pub fn writeback_store_to_device() {
+    say!(
+        "x: str with writeback, [xN, #4]!, to {:#x} (AUX_MU_SCRATCH)",
+        AUX_MU_SCRATCH
+    );
+    let mut base = AUX_MU_SCRATCH - 4;
+    // SAFETY: the scratch register is the mini UART's spare byte.
+    unsafe {
+        asm!("str {v:w}, [{p}, #4]!", p = inout(reg) base, v = in(reg) STORE_MARKER as u32, options(nostack))
+    };
+    say!("x: stored, base now {:#x}: NOT STOPPED", base);
+}
+// ANCHOR_END: no_syndrome
+
+// ANCHOR: fetch
+/// `j`: jump into the peripheral window: an instruction fetch from MMIO.
+/// Stage 2 maps the window as nothing at all (every access traps), so the
+/// fetch is a stage-2 instruction abort (EC 0x20).
+pub fn jump_into_devices() {
+    say!(
+        "j: br {:#x}: execute the peripheral window",
+        PERIPHERAL_BASE
+    );
+    // SAFETY: deliberately not safe: there is no code there.
+    unsafe { asm!("br {t}", t = in(reg) PERIPHERAL_BASE, options(noreturn, nostack)) }
+}
+
+/// TCR_EL1 for the page-table probe: 4 GiB of VA through TTBR0 (T0SZ =
+/// 32), 4 KiB granule, non-cacheable walks, no TTBR1 walks (EPD1).
+const TCR_EL1_T0SZ_4GIB: u64 = 32;
+const TCR_EL1_EPD1: u64 = 1 << 23;
+/// SCTLR_EL1.M: the stage-1 MMU.
+const SCTLR_EL1_M: u64 = 1 << 0;
+
+/// `t`: put the stage-1 translation tables in the peripheral window and
+/// turn the MMU on. The next instruction fetch makes the CPU walk the
+/// tables, and the walk itself hits stage 2: an abort with S1PTW set.
+pub fn page_tables_in_devices() {
+    say!(
+        "t: TTBR0_EL1 = {:#x} (tables in the peripheral window), MMU on",
+        PERIPHERAL_BASE
+    );
+    // SAFETY: deliberately not safe: there are no tables there.
+    unsafe {
+        asm!(
+            "msr ttbr0_el1, {table}",
+            "msr tcr_el1, {tcr}",
+            "isb",
+            "mrs {tmp}, sctlr_el1",
+            "orr {tmp}, {tmp}, {m}",
+            "msr sctlr_el1, {tmp}",
+            "isb",
+            table = in(reg) PERIPHERAL_BASE,
+            tcr = in(reg) TCR_EL1_T0SZ_4GIB | TCR_EL1_EPD1,
+            m = in(reg) SCTLR_EL1_M,
+            tmp = out(reg) _,
+            options(nostack),
+        )
+    };
+    say!("t: MMU on with tables in MMIO: NOT STOPPED");
+}
+// ANCHOR_END: fetch
+
+// ANCHOR: undefined
+/// `u`: an undefined instruction. The CPU takes it to this guest's own EL1
+/// vector (HCR_EL2 does not route it anywhere else): the handler in
+/// `exception.rs` reports it and steps over it.
+pub fn undefined_instruction() {
+    say!("u: udf #0");
+    // SAFETY: the EL1 handler steps over it.
+    unsafe { asm!("udf #0", options(nostack)) };
+    exception::take_undefined();
+    say!("u: still running");
+}
+
+/// Bytes of the vector table's first half (current EL, SP_EL0 and SP_EL1).
+const VECTOR_TABLE_BYTES: u64 = 0x800;
+
+/// `v`: an undefined instruction with VBAR_EL1 = 0 and zeros there (0 is
+/// `udf #0`): each exception's handler is itself undefined, for ever. All
+/// of it happens at EL1; ferrovisor only sees a busy VM.
+pub fn undefined_without_vectors() -> ! {
+    say!("v: zero 0x0-0x800, VBAR_EL1 = 0, udf #0: faults for ever at EL1");
+    // SAFETY: deliberately not safe: this guest's exception handling is
+    // gone for good; IPA 0-0x800 is its own (unused) RAM.
+    unsafe {
+        asm!(
+            // {p} starts at 0; it may change: this never returns.
+            "2:",
+            "stp xzr, xzr, [{p}], #16",
+            "cmp {p}, {end}",
+            "b.lo 2b",
+            "msr vbar_el1, xzr",
+            "isb",
+            "udf #0",
+            p = in(reg) 0u64,
+            end = in(reg) VECTOR_TABLE_BYTES,
+            options(noreturn, nostack),
+        )
+    }
+}
+// ANCHOR_END: undefined
+
+/// Print one system register probe's outcome: its value, or that it was
+/// undefined at EL1 (the handler has printed that already).
+fn sysreg_result(what: &str, value: u64) {
+    if !exception::take_undefined() {
+        say!("s: {} = {:#x}", what, value);
+    }
+}
+
+// ANCHOR: sysregs
+/// `s`: system registers. Which of these reach EL2 depends on the trap
+/// bits ferrovisor sets (HCR_EL2, CNTHCTL_EL2); see the book.
+pub fn system_registers() {
+    exception::take_undefined();
+    let value: u64;
+    // SAFETY: reading the counter has no side effect.
+    unsafe { asm!("mrs {v}, cntpct_el0", v = out(reg) value, options(nostack)) };
+    sysreg_result("mrs cntpct_el0 (trapped: CNTHCTL_EL2.EL1PCTEN = 0)", value);
+
+    let value: u64;
+    // SAFETY: ACTLR_EL1 is trapped (HCR_EL2.TACR): writes are ignored.
+    unsafe {
+        asm!("msr actlr_el1, {all}", "mrs {v}, actlr_el1", all = in(reg) u64::MAX, v = out(reg) value, options(nostack))
+    };
+    sysreg_result(
+        "msr actlr_el1, all ones; mrs actlr_el1 (trapped: HCR_EL2.TACR)",
+        value,
+    );
+
+    let value: u64;
+    // SAFETY: reading CPUECTLR_EL1 has no side effect.
+    unsafe { asm!("mrs {v}, s3_1_c15_c2_1", v = out(reg) value, options(nostack)) };
+    sysreg_result(
+        "mrs CPUECTLR_EL1 (implementation defined: HCR_EL2.TIDCP)",
+        value,
+    );
+
+    let value: u64;
+    say!("s: mrs hcr_el2: an EL2 register, UNDEFINED at EL1");
+    // SAFETY: undefined at EL1: the handler steps over it.
+    unsafe { asm!("mrs {v}, hcr_el2", v = out(reg) value, options(nostack)) };
+    sysreg_result("mrs hcr_el2", value);
+
+    say!("s: sys #0, c15, c0, #0: an implementation defined instruction no Cortex-A53 has");
+    // SAFETY: trapped to EL2 (HCR_EL2.TIDCP) where the CPU implements the
+    // trap, undefined at EL1 otherwise (the handler steps over it).
+    unsafe { asm!("sys #0, c15, c0, #0, xzr", options(nostack)) };
+    if !exception::take_undefined() {
+        say!("s: sys #0, c15, c0, #0: executed");
+    }
+    say!("s: still running");
+}
+// ANCHOR_END: sysregs
+
+// ANCHOR: calls
+/// SMCCC function ids (Arm DEN 0028) and PSCI (Arm DEN 0022).
+const SMCCC_VERSION: u64 = 0x8000_0000;
+const PSCI_VERSION: u64 = 0x8400_0000;
+const PSCI_FEATURES: u64 = 0x8400_000a;
+const PSCI_SYSTEM_RESET: u64 = 0x8400_0009;
+/// A PSCI function id PSCI 1.1 does not define.
+const PSCI_UNDEFINED: u64 = 0x8400_00ff;
+/// A "SiP service" (silicon vendor) call: nobody here provides one.
+const SIP_SERVICE_CALL: u64 = 0xc200_0000;
+/// A value with the SMC32 id of PSCI_VERSION in its low half: SMCCC says
+/// bits 63:32 of a 32-bit call's id are ignored.
+const PSCI_VERSION_HIGH_JUNK: u64 = 0xdead_beef_8400_0000;
+
+/// Which call instruction a probe uses.
+#[derive(Clone, Copy)]
+enum Conduit {
+    Hvc,
+    Smc,
+}
+
+/// Make an SMCCC call through `conduit` with function id `function` and
+/// one argument; the result is x0.
+fn call(conduit: Conduit, function: u64, argument: u64) -> u64 {
+    let result: u64;
+    // SAFETY: SMCCC calls: x0-x17 may change; the hypervisor answers them.
+    unsafe {
+        match conduit {
+            Conduit::Hvc => {
+                asm!("hvc #0", inout("x0") function => result, in("x1") argument, clobber_abi("C"), options(nostack))
+            }
+            Conduit::Smc => {
+                asm!("smc #0", inout("x0") function => result, in("x1") argument, clobber_abi("C"), options(nostack))
+            }
+        }
+    }
+    result
+}
+
+/// An SMCCC/PSCI return value in words.
+fn meaning(result: u64) -> &'static str {
+    match result as i64 {
+        0 => "SUCCESS",
+        -1 => "NOT_SUPPORTED",
+        -2 => "INVALID_PARAMETERS",
+        -3 => "DENIED",
+        -4 => "ALREADY_ON",
+        _ => "a version or a value",
+    }
+}
+
+/// `c`: HVC and SMC calls, known and unknown.
+pub fn calls() {
+    let probes: [(Conduit, &str, u64, u64, &str); 7] = [
+        (Conduit::Hvc, "hvc", PSCI_VERSION, 0, "PSCI_VERSION"),
+        (
+            Conduit::Hvc,
+            "hvc",
+            PSCI_FEATURES,
+            PSCI_SYSTEM_RESET,
+            "PSCI_FEATURES(SYSTEM_RESET)",
+        ),
+        (
+            Conduit::Hvc,
+            "hvc",
+            PSCI_UNDEFINED,
+            0,
+            "an undefined PSCI function",
+        ),
+        (Conduit::Hvc, "hvc", SMCCC_VERSION, 0, "SMCCC_VERSION"),
+        (
+            Conduit::Hvc,
+            "hvc",
+            PSCI_VERSION_HIGH_JUNK,
+            0,
+            "PSCI_VERSION, junk in bits 63:32",
+        ),
+        (Conduit::Smc, "smc", PSCI_VERSION, 0, "PSCI_VERSION"),
+        (
+            Conduit::Smc,
+            "smc",
+            SIP_SERVICE_CALL,
+            0,
+            "a SiP service call",
+        ),
+    ];
+    for (conduit, instruction, function, argument, name) in probes {
+        let result = call(conduit, function, argument);
+        say!(
+            "c: {} x0={:#x} ({}): x0 = {:#x} ({})",
+            instruction,
+            function,
+            name,
+            result,
+            meaning(result)
+        );
+    }
+    say!("c: still running");
+}
+// ANCHOR_END: calls
+
+// ANCHOR: forever
+/// CNTV_CTL_EL0.ENABLE: the virtual timer runs, its interrupt unmasked.
+const CNTV_CTL_ENABLE: u64 = 1 << 0;
+
+/// `f`: WFI with every interrupt source off and masked: this VM sleeps
+/// and nothing will ever wake it.
+pub fn freeze() -> ! {
+    say!("f: every interrupt off and masked, then wfi: asleep for ever");
+    UART.disable_interrupts();
+    INTERRUPT_CONTROLLER.disable_aux();
+    // SAFETY: switching this guest's own virtual timer off.
+    unsafe { asm!("msr cntv_ctl_el0, xzr", options(nostack)) };
+    cpu::halt()
+}
+
+/// `l`: spin with interrupts masked. Physical interrupts go to EL2
+/// whatever PSTATE.I says (HCR_EL2.IMO), so ferrovisor still preempts it.
+pub fn tight_loop() -> ! {
+    say!("l: interrupts masked, then b . (a branch to itself)");
+    cpu::mask_all();
+    // SAFETY: an endless loop.
+    unsafe { asm!("2: b 2b", options(noreturn, nostack)) }
+}
+
+/// `o`: print as fast as the UART takes it, for ever.
+pub fn flood() -> ! {
+    say!("o: printing as fast as possible, for ever");
+    let mut line: u64 = 0;
+    loop {
+        line += 1;
+        say!(
+            "o: flood line {}: the quick brown fox jumps over the lazy dog",
+            line
+        );
+    }
+}
+
+/// `i`: an interrupt storm. The virtual timer's compare value is in the
+/// past and its interrupt is routed and unmasked, and the handler returns
+/// without changing either: the IRQ is pending again at once, for ever.
+pub fn interrupt_storm() -> ! {
+    say!("i: virtual timer compare value 0 (the past), handler never clears it");
+    UART.disable_interrupts();
+    LOCAL_INTC.route_virtual_timer_irq();
+    // SAFETY: this guest's own virtual timer; the IRQ handler is installed.
+    unsafe {
+        asm!(
+            "msr cntv_cval_el0, xzr",
+            "msr cntv_ctl_el0, {enable}",
+            "isb",
+            enable = in(reg) CNTV_CTL_ENABLE,
+            options(nostack),
+        )
+    };
+    cpu::enable_irqs();
+    loop {
+        core::hint::spin_loop();
+    }
+}
+// ANCHOR_END: forever

@@ -1,0 +1,249 @@
+//! From a stage-2 abort's syndrome to what the hypervisor does about it:
+//! the faulting guest physical address, whether the access can be emulated
+//! at all (and if not, the reason the VM is stopped, in words), the width
+//! of the access, and the value a trapped load leaves in its register.
+//!
+//! These are the decisions `vm/exits.rs` makes on every MMIO exit. They
+//! need nothing but the syndrome registers' values, so they live here,
+//! where the host's unit and property tests can reach them.
+
+use crate::arch::aarch64::esr::AbortIss;
+use crate::emu::{AccessSize, VirtualBoard};
+
+/// HPFAR_EL2.FIPA, bits [39:4]: bits [47:12] of the faulting IPA.
+const HPFAR_FIPA_SHIFT: u32 = 4;
+const HPFAR_FIPA_MASK: u64 = (1 << 36) - 1;
+/// A 4 KiB page: HPFAR gives the page, FAR the offset in it.
+const PAGE_SHIFT: u32 = 12;
+const PAGE_OFFSET_MASK: u64 = (1 << PAGE_SHIFT) - 1;
+/// Bits in a byte.
+const BITS_PER_BYTE: u32 = 8;
+/// A W register's bits.
+const W_REGISTER_MASK: u64 = 0xffff_ffff;
+
+// ANCHOR: fault_ipa
+/// The guest physical address a stage-2 abort is about. HPFAR_EL2 holds
+/// its page; FAR_EL2 holds the virtual address, whose offset in the page is
+/// the same. For a fault on a stage-1 table walk FAR is the address being
+/// translated, not the table entry's: only the page is known.
+pub fn fault_ipa(abort: AbortIss, hpfar: u64, far: u64) -> u64 {
+    let page = ((hpfar >> HPFAR_FIPA_SHIFT) & HPFAR_FIPA_MASK) << PAGE_SHIFT;
+    if abort.stage1_walk() {
+        page
+    } else {
+        page | (far & PAGE_OFFSET_MASK)
+    }
+}
+// ANCHOR_END: fault_ipa
+
+// ANCHOR: refuse
+/// Why a stage-2 data abort at `ipa` cannot be emulated, or `None` if it
+/// is a load or store to the virtual board that the syndrome describes.
+pub fn data_abort_refusal(abort: AbortIss, ipa: u64) -> Option<&'static str> {
+    if abort.stage1_walk() {
+        // The CPU was reading the guest's own translation tables, and they
+        // are not in its RAM: there is no instruction to emulate.
+        return Some("stage-1 page-table walk outside the VM's RAM");
+    }
+    if !VirtualBoard::claims(ipa) {
+        return Some(if abort.is_write() {
+            "store outside the VM's RAM and devices"
+        } else {
+            "load outside the VM's RAM and devices"
+        });
+    }
+    if !abort.is_valid() {
+        // ISV = 0: a load/store pair, an access with writeback, an
+        // exclusive, or cache maintenance. ESR does not say which
+        // registers to use, and guessing would corrupt the guest.
+        return Some("MMIO access the syndrome cannot describe (a pair, writeback or exclusive)");
+    }
+    None
+}
+
+/// Why a stage-2 instruction abort happened: the guest executed (or its
+/// table walk for an instruction fetch read) outside its RAM.
+pub fn instruction_abort_reason(abort: AbortIss) -> &'static str {
+    if abort.stage1_walk() {
+        "stage-1 page-table walk outside the VM's RAM"
+    } else {
+        "instruction fetch outside the VM's RAM"
+    }
+}
+// ANCHOR_END: refuse
+
+/// The width of an access from SAS (1, 2, 4 or 8 bytes).
+pub fn access_size(bytes: u8) -> AccessSize {
+    match bytes {
+        1 => AccessSize::Byte,
+        2 => AccessSize::Half,
+        4 => AccessSize::Word,
+        _ => AccessSize::Double,
+    }
+}
+
+// ANCHOR: extend
+/// Sign- or zero-extend a loaded value as the load instruction would:
+/// `bytes` wide, sign-extended if SSE, into an X register if SF (else a W
+/// register, whose upper half the load clears).
+pub fn extend(value: u64, bytes: u8, sign_extend: bool, sixty_four: bool) -> u64 {
+    let bits = u32::from(bytes) * BITS_PER_BYTE;
+    let mut v = if bits >= u64::BITS {
+        value
+    } else {
+        value & ((1u64 << bits) - 1)
+    };
+    if sign_extend && bits > 0 && bits < u64::BITS && v & (1 << (bits - 1)) != 0 {
+        v |= !((1u64 << bits) - 1);
+    }
+    if !sixty_four {
+        v &= W_REGISTER_MASK;
+    }
+    v
+}
+// ANCHOR_END: extend
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// ISS bits of a data abort (Arm ARM D17.2.37).
+    const ISV: u32 = 1 << 24;
+    const SAS_SHIFT: u32 = 22;
+    const SSE: u32 = 1 << 21;
+    const SRT_SHIFT: u32 = 16;
+    const SF: u32 = 1 << 15;
+    const S1PTW: u32 = 1 << 7;
+    const WNR: u32 = 1 << 6;
+    /// A stage-2 translation fault, level 1.
+    const DFSC_TRANSLATION_L1: u32 = 0b00_0101;
+    const AUX_MU_IO_REG: u64 = 0x3f21_5040;
+
+    fn iss(valid: bool, sas: u32, sse: bool, srt: u32, sf: bool, s1ptw: bool, write: bool) -> u32 {
+        (if valid { ISV } else { 0 })
+            | sas << SAS_SHIFT
+            | (if sse { SSE } else { 0 })
+            | srt << SRT_SHIFT
+            | (if sf { SF } else { 0 })
+            | (if s1ptw { S1PTW } else { 0 })
+            | (if write { WNR } else { 0 })
+            | DFSC_TRANSLATION_L1
+    }
+
+    #[test]
+    fn the_ipa_is_hpfar_page_plus_far_offset() {
+        let abort = AbortIss(iss(true, 2, false, 3, false, false, false));
+        // ldr w3, [x0] at VA 0xffff_0000_0021_5040 mapping IPA 0x3f21_5040.
+        let hpfar = (AUX_MU_IO_REG >> PAGE_SHIFT) << HPFAR_FIPA_SHIFT;
+        assert_eq!(
+            fault_ipa(abort, hpfar, 0xffff_0000_0021_5040),
+            AUX_MU_IO_REG
+        );
+        // On a table walk only the page is known.
+        let walk = AbortIss(iss(false, 0, false, 0, false, true, false));
+        assert_eq!(fault_ipa(walk, hpfar, 0x8_1234), 0x3f21_5000);
+    }
+
+    #[test]
+    fn refusals_name_the_problem() {
+        let load = AbortIss(iss(true, 2, false, 0, false, false, false));
+        let store = AbortIss(iss(true, 2, false, 0, false, false, true));
+        let pair = AbortIss(iss(false, 0, false, 0, false, false, false));
+        let walk = AbortIss(iss(false, 0, false, 0, false, true, false));
+        assert_eq!(data_abort_refusal(load, AUX_MU_IO_REG), None);
+        assert_eq!(data_abort_refusal(store, AUX_MU_IO_REG), None);
+        assert_eq!(
+            data_abort_refusal(load, 0x100_0000),
+            Some("load outside the VM's RAM and devices")
+        );
+        assert_eq!(
+            data_abort_refusal(store, 0x4004_0000),
+            Some("store outside the VM's RAM and devices")
+        );
+        assert!(data_abort_refusal(pair, AUX_MU_IO_REG)
+            .unwrap()
+            .starts_with("MMIO access the syndrome cannot describe"));
+        // A walk that hit the device window is not an MMIO access either.
+        assert_eq!(
+            data_abort_refusal(walk, 0x3f00_0000),
+            Some("stage-1 page-table walk outside the VM's RAM")
+        );
+        assert_eq!(
+            instruction_abort_reason(AbortIss(S1PTW)),
+            "stage-1 page-table walk outside the VM's RAM"
+        );
+        assert_eq!(
+            instruction_abort_reason(AbortIss(0)),
+            "instruction fetch outside the VM's RAM"
+        );
+    }
+
+    #[test]
+    fn extension_as_the_load_instructions_do() {
+        // ldrb w0: zero-extended into a W register.
+        assert_eq!(extend(0x1ff, 1, false, false), 0xff);
+        // ldrsb w0: sign-extended to 32 bits, upper half clear.
+        assert_eq!(extend(0x80, 1, true, false), 0xffff_ff80);
+        // ldrsb x0, ldrsh x0, ldrsw x0.
+        assert_eq!(extend(0x80, 1, true, true), 0xffff_ffff_ffff_ff80);
+        assert_eq!(extend(0x8000, 2, true, true), 0xffff_ffff_ffff_8000);
+        assert_eq!(extend(0x8000_0000, 4, true, true), 0xffff_ffff_8000_0000);
+        // ldr w0 clears the upper half; ldr x0 takes all 64 bits.
+        assert_eq!(extend(u64::MAX, 4, false, false), 0xffff_ffff);
+        assert_eq!(extend(u64::MAX, 8, false, true), u64::MAX);
+        assert_eq!(access_size(1), AccessSize::Byte);
+        assert_eq!(access_size(8), AccessSize::Double);
+    }
+
+    proptest! {
+        /// Whatever the syndrome registers hold, decoding neither panics
+        /// nor invents an address outside the 48-bit IPA space.
+        #[test]
+        fn decoding_any_syndrome_is_total(raw_iss in any::<u32>(), hpfar in any::<u64>(), far in any::<u64>()) {
+            let abort = AbortIss(raw_iss & ((1 << 25) - 1));
+            let ipa = fault_ipa(abort, hpfar, far);
+            prop_assert!(ipa < 1 << 48);
+            prop_assert_eq!(ipa >> PAGE_SHIFT, (hpfar >> HPFAR_FIPA_SHIFT) & HPFAR_FIPA_MASK);
+            let refusal = data_abort_refusal(abort, ipa);
+            if refusal.is_none() {
+                // Only a described access to the virtual board is emulated.
+                prop_assert!(abort.is_valid() && !abort.stage1_walk() && VirtualBoard::claims(ipa));
+            }
+            let _ = instruction_abort_reason(abort);
+            let size = access_size(abort.access_size());
+            prop_assert_eq!(size.bytes(), abort.access_size());
+        }
+
+        /// The ISS fields of a described access come back as they were put in.
+        #[test]
+        fn iss_fields_round_trip(sas in 0u32..4, sse: bool, srt in 0u32..32, sf: bool, write: bool) {
+            let abort = AbortIss(iss(true, sas, sse, srt, sf, false, write));
+            prop_assert!(abort.is_valid());
+            prop_assert_eq!(u32::from(abort.access_size()), 1 << sas);
+            prop_assert_eq!(abort.sign_extend(), sse);
+            prop_assert_eq!(u32::from(abort.register()), srt);
+            prop_assert_eq!(abort.sixty_four_bit(), sf);
+            prop_assert_eq!(abort.is_write(), write);
+            prop_assert!(!abort.stage1_walk());
+        }
+
+        /// `extend` agrees with Rust's own integer casts, which are what
+        /// LDRB/LDRH/LDR/LDRSB/LDRSH/LDRSW do.
+        #[test]
+        fn extend_matches_the_casts(value: u64, sas in 0u32..4, sign: bool, sixty_four: bool) {
+            let bytes = 1u8 << sas;
+            let x = match (bytes, sign) {
+                (1, false) => u64::from(value as u8),
+                (2, false) => u64::from(value as u16),
+                (4, false) => u64::from(value as u32),
+                (1, true) => value as u8 as i8 as i64 as u64,
+                (2, true) => value as u16 as i16 as i64 as u64,
+                (4, true) => value as u32 as i32 as i64 as u64,
+                _ => value,
+            };
+            let want = if sixty_four { x } else { x & W_REGISTER_MASK };
+            prop_assert_eq!(extend(value, bytes, sign, sixty_four), want);
+        }
+    }
+}

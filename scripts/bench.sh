@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Measure ferrovisor against native runs of the same guests, in one run:
+# time to the prompt, key latency and a 64 KiB paste into echo, the
+# benchmark guest (guests/bench/) natively and as the only VM side by side,
+# three busy benchmark VMs sharing the CPU, and the hypervisor's size.
+# Prints a table; with --json FILE also writes the figures as JSON.
+#
+# Usage: ./scripts/bench.sh [--json FILE] [--quick] [--rounds N] [--icount]
+#        ./scripts/bench.sh --trap-profile   (one HVC, instruction by instruction)
+#
+# Not part of test.sh: timing on a shared, emulated machine is a
+# measurement, not a test. The book's "Performance" chapter explains every
+# figure.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+# The driver runs from the workspace root: make a relative --json path
+# relative to where the user is instead.
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --json) [ $# -ge 2 ] || die "--json needs a file"
+                args+=("$1" "$(realpath -m -- "$2")"); shift 2 ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
+
+ensure_tools
+export FERROVISOR_TOOLS_CHECKED=1
+"$ROOT/scripts/build.sh"
+step "building ferrovisor with three benchmark VMs (guests/bench-three.list)"
+list_image bench-three
+
+cd "$ROOT"
+step "running the benchmarks in QEMU raspi3b (a few minutes)"
+cargo run --quiet --profile bench-driver -p ferrovisor-harness --bin bench -- "${args[@]}"

@@ -1,0 +1,504 @@
+//! The figures of a benchmark run, the table printed at the end, and the
+//! same figures as JSON (`--json FILE`).
+
+use std::fmt::Write as _;
+
+use crate::figures::{self, median, percentile, Run};
+use crate::scenarios::{Console, FairShare, SideBySide};
+use crate::sizes::Sizes;
+
+/// Everything measured; `None` where a benchmark did not run or failed.
+#[derive(Default)]
+pub struct Results {
+    /// Seconds from QEMU start to the prompt, one per boot.
+    pub boot_s: Option<Vec<f64>>,
+    /// Key latency and paste, into the echo VM.
+    pub console: Option<Console>,
+    /// The same, into echo running natively.
+    pub console_native: Option<Console>,
+    /// The benchmark guest natively and alone in a VM.
+    pub guest: Option<SideBySide>,
+    /// The same with QEMU's `-icount`, where ticks count instructions.
+    pub guest_icount: Option<SideBySide>,
+    /// Three busy benchmark VMs.
+    pub fair: Option<FairShare>,
+    /// The hypervisor's sizes.
+    pub sizes: Option<Sizes>,
+    /// What went wrong, per benchmark.
+    pub errors: Vec<(String, String)>,
+}
+
+/// Nanoseconds in a second.
+const NANOS_PER_SECOND: f64 = 1e9;
+/// The percentile a latency's tail is reported at.
+const P99: f64 = 99.0;
+
+/// One figure: its JSON key, and its value if it was measured.
+struct Figure {
+    key: &'static str,
+    value: Option<f64>,
+}
+
+/// A figure called `key`.
+fn fig(key: &'static str, value: Option<f64>) -> Figure {
+    Figure { key, value }
+}
+
+/// The median over runs of the guest's field `name`.
+fn over(runs: &[Run], name: &str) -> Option<f64> {
+    figures::median_of(runs, name)
+}
+
+impl Results {
+    // ANCHOR: keys
+    /// Every figure, in the order of the JSON file.
+    fn figures(&self) -> Vec<Figure> {
+        let boot = self.boot_s.as_deref();
+        let console = self.console.as_ref();
+        let key_ms = console.map(|c| c.key_ms.as_slice());
+        let console_native = self.console_native.as_ref();
+        let key_ms_native = console_native.map(|c| c.key_ms.as_slice());
+        let guest = self.guest.as_ref();
+        let native = guest.map(|g| g.native.as_slice());
+        let vm = guest.map(|g| g.vm.as_slice());
+        let sizes = self.sizes.as_ref();
+        let fair = self.fair.as_ref();
+        let icount = self.guest_icount.as_ref();
+        // With -icount shift=0 an instruction takes 1 ns of emulated time.
+        let per_tick = icount.map_or(0.0, |g| NANOS_PER_SECOND / g.freq.max(1) as f64);
+        let ni = |name: &str| {
+            icount
+                .and_then(|g| over(&g.native, name))
+                .map(|t| t * per_tick)
+        };
+        let vi = |name: &str| icount.and_then(|g| over(&g.vm, name)).map(|t| t * per_tick);
+        let n = |name: &str| native.and_then(|r| over(r, name));
+        let v = |name: &str| vm.and_then(|r| over(r, name));
+        vec![
+            fig("boot_to_prompt_s", boot.and_then(median)),
+            fig("key_latency_ms_median", key_ms.and_then(median)),
+            fig(
+                "key_latency_ms_p99",
+                key_ms.and_then(|k| percentile(k, P99)),
+            ),
+            fig("paste_bytes", console.map(|c| c.paste_bytes as f64)),
+            fig("paste_lost_bytes", console.map(|c| c.paste_lost as f64)),
+            fig(
+                "paste_bytes_per_s",
+                console.map(|c| c.paste_bytes as f64 / c.paste_seconds),
+            ),
+            fig(
+                "key_latency_ms_median_native",
+                key_ms_native.and_then(median),
+            ),
+            fig(
+                "key_latency_ms_p99_native",
+                key_ms_native.and_then(|k| percentile(k, P99)),
+            ),
+            fig(
+                "paste_lost_bytes_native",
+                console_native.map(|c| c.paste_lost as f64),
+            ),
+            fig(
+                "paste_bytes_per_s_native",
+                console_native.map(|c| c.paste_bytes as f64 / c.paste_seconds),
+            ),
+            fig(
+                "cpu_ratio_alone",
+                guest.and_then(|g| median(&g.work_ratios)),
+            ),
+            fig("fair_share_max_dev", fair.map(|f| f.vml_max_dev)),
+            fig(
+                "fair_share_max_dev_progress",
+                fair.map(|f| f.progress_max_dev),
+            ),
+            fig("hvc_round_trip_ticks", v("hvc_ticks_median")),
+            fig("hvc_round_trip_ticks_p99", v("hvc_ticks_p99")),
+            fig("hvc_round_trip_ticks_native", n("hvc_ticks_median")),
+            fig("hvc_round_trip_ticks_native_p99", n("hvc_ticks_p99")),
+            fig("mmio_round_trip_ticks", v("mmio_ticks_median")),
+            fig("mmio_round_trip_ticks_p99", v("mmio_ticks_p99")),
+            fig("mmio_round_trip_ticks_native", n("mmio_ticks_median")),
+            fig("mmio_round_trip_ticks_native_p99", n("mmio_ticks_p99")),
+            fig("timer_irq_latency_ticks", v("timer_latency_ticks_median")),
+            fig("timer_irq_latency_ticks_p99", v("timer_latency_ticks_p99")),
+            fig(
+                "timer_irq_latency_ticks_native",
+                n("timer_latency_ticks_median"),
+            ),
+            fig(
+                "timer_irq_latency_ticks_native_p99",
+                n("timer_latency_ticks_p99"),
+            ),
+            fig(
+                "wfi_timer_irq_latency_ticks",
+                v("wfi_timer_latency_ticks_median"),
+            ),
+            fig(
+                "wfi_timer_irq_latency_ticks_p99",
+                v("wfi_timer_latency_ticks_p99"),
+            ),
+            fig(
+                "wfi_timer_irq_latency_ticks_native",
+                n("wfi_timer_latency_ticks_median"),
+            ),
+            fig(
+                "wfi_timer_irq_latency_ticks_native_p99",
+                n("wfi_timer_latency_ticks_p99"),
+            ),
+            fig("counter_read_ticks", v("counter_ticks_median")),
+            fig("hvc_round_trip_instructions", vi("hvc_ticks_median")),
+            fig("hvc_round_trip_instructions_native", ni("hvc_ticks_median")),
+            fig("mmio_round_trip_instructions", vi("mmio_ticks_median")),
+            fig(
+                "mmio_round_trip_instructions_native",
+                ni("mmio_ticks_median"),
+            ),
+            fig(
+                "timer_irq_latency_instructions",
+                vi("timer_latency_ticks_median"),
+            ),
+            fig(
+                "timer_irq_latency_instructions_native",
+                ni("timer_latency_ticks_median"),
+            ),
+            fig(
+                "cpu_ratio_alone_icount",
+                icount.and_then(|g| median(&g.work_ratios)),
+            ),
+            fig(
+                "cpu_ticks_native",
+                guest.and_then(|g| median(&g.work_native)),
+            ),
+            fig("cpu_ticks_vm", guest.and_then(|g| median(&g.work_vm))),
+            fig("cpu_ratio_pairs", guest.map(|g| g.work_ratios.len() as f64)),
+            fig("guest_runs", vm.map(|r| r.len() as f64)),
+            fig("counter_freq_hz", guest.map(|g| g.freq as f64)),
+            fig("image_bytes", sizes.map(|s| s.image as f64)),
+            fig(
+                "image_bytes_without_guests",
+                sizes.map(|s| s.image_without_guests as f64),
+            ),
+            fig("hypervisor_ram_bytes", sizes.map(|s| s.ram as f64)),
+            fig(
+                "hypervisor_ram_bytes_with_guest_images",
+                sizes.map(|s| s.ram_with_guests as f64),
+            ),
+        ]
+    }
+    // ANCHOR_END: keys
+
+    /// The value of figure `key`.
+    fn get(&self, key: &str) -> Option<f64> {
+        self.figures().into_iter().find(|f| f.key == key)?.value
+    }
+
+    /// Whether the guests' own checks (prime counts, HVC answers) passed.
+    fn guest_checks_ok(&self) -> Option<bool> {
+        let g = self.guest.as_ref()?;
+        Some(g.native.iter().chain(&g.vm).all(|r| r.ok))
+    }
+
+    /// The figures as a JSON object, one key per line.
+    pub fn json(&self) -> String {
+        let mut out = String::from("{\n");
+        for f in self.figures() {
+            let value = match f.value {
+                Some(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => {
+                    format!("{}", v as i64)
+                }
+                Some(v) if v.is_finite() => format!("{v:.6}"),
+                _ => "null".into(),
+            };
+            let _ = writeln!(out, "  \"{}\": {value},", f.key);
+        }
+        let list = |shares: Option<&Vec<f64>>| match shares {
+            Some(s) => format!(
+                "[{}]",
+                s.iter()
+                    .map(|x| format!("{x:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "null".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  \"cpu_ratios\": {},",
+            list(self.guest.as_ref().map(|g| &g.work_ratios))
+        );
+        let fair = self.fair.as_ref();
+        let _ = writeln!(
+            out,
+            "  \"fair_shares_vml\": {},",
+            list(fair.map(|f| &f.vml_shares))
+        );
+        let _ = writeln!(
+            out,
+            "  \"fair_shares_progress\": {},",
+            list(fair.map(|f| &f.progress_shares))
+        );
+        let checks = match self.guest_checks_ok() {
+            Some(ok) => ok.to_string(),
+            None => "null".into(),
+        };
+        let _ = writeln!(out, "  \"guest_checks_ok\": {checks},");
+        let errors: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(what, why)| format!("{:?}", format!("{what}: {why}")))
+            .collect();
+        let _ = writeln!(out, "  \"errors\": [{}]", errors.join(", "));
+        out.push_str("}\n");
+        out
+    }
+
+    // ANCHOR: table
+    /// The table printed at the end of a run.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "{:<36} {:>12} {:>12}   {:<8} met",
+            "figure", "ferrovisor", "native", "target"
+        );
+        for row in ROWS {
+            let value = self.get(row.key);
+            let native = row.native.and_then(|k| self.get(k));
+            let met = match (row.target, value) {
+                (Some((_, ok)), Some(v)) if ok(v) => "yes",
+                (Some(_), Some(_)) => "NO",
+                _ => "",
+            };
+            let num = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.*}", row.decimals));
+            let target = row.target.map_or("", |(text, _)| text);
+            let _ = writeln!(
+                t,
+                "{:<36} {:>12} {:>12}   {target:<8} {met}",
+                row.label,
+                num(value),
+                num(native)
+            );
+        }
+        if let Some(s) = &self.sizes {
+            let parts: Vec<String> = s.sections.iter().map(|(n, b)| format!("{n} {b}")).collect();
+            let _ = writeln!(
+                t,
+                "  hypervisor RAM = {}; the image also carries {} bytes of guest images",
+                parts.join(", "),
+                s.guests
+            );
+        }
+        if let Some(f) = &self.fair {
+            let shares = |s: &[f64]| {
+                s.iter()
+                    .map(|x| format!("{x:.3}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = writeln!(
+                t,
+                "  CPU shares of the three VMs by vml: {}; by progress: {}",
+                shares(&f.vml_shares),
+                shares(&f.progress_shares)
+            );
+        }
+        if let Some(g) = &self.guest {
+            let _ = writeln!(
+                t,
+                "  1 tick = {:.1} ns (counter at {} Hz); guest figures are medians over {} runs, \
+                 p99 the median of the runs' p99; CPU ratio the median of {} simultaneous pairs",
+                NANOS_PER_SECOND / g.freq.max(1) as f64,
+                g.freq,
+                g.vm.len(),
+                g.work_ratios.len()
+            );
+        }
+        if self.guest_checks_ok() == Some(false) {
+            t.push_str("  WARNING: a benchmark guest reported check=bad\n");
+        }
+        for (what, why) in &self.errors {
+            let _ = writeln!(t, "  FAILED {what}: {why}");
+        }
+        t
+    }
+    // ANCHOR_END: table
+}
+
+/// A row of the table: the figure's label and JSON key, the key of its
+/// native counterpart, the decimals shown, and the target with its check.
+struct Row {
+    label: &'static str,
+    key: &'static str,
+    native: Option<&'static str>,
+    decimals: usize,
+    target: Option<Target>,
+}
+
+/// A target as the table shows it, and the check of a value against it.
+type Target = (&'static str, fn(f64) -> bool);
+
+/// A row without a native figure or a target.
+const fn plain(label: &'static str, key: &'static str, decimals: usize) -> Row {
+    Row {
+        label,
+        key,
+        native: None,
+        decimals,
+        target: None,
+    }
+}
+
+/// A row with a native figure and no target.
+const fn both(
+    label: &'static str,
+    key: &'static str,
+    native: &'static str,
+    decimals: usize,
+) -> Row {
+    Row {
+        label,
+        key,
+        native: Some(native),
+        decimals,
+        target: None,
+    }
+}
+
+/// The rows of the table, in order.
+const ROWS: &[Row] = &[
+    Row {
+        target: Some(("< 1", |v| v < 1.0)),
+        ..plain("boot to prompt (s)", "boot_to_prompt_s", 3)
+    },
+    Row {
+        target: Some(("< 10", |v| v < 10.0)),
+        ..both(
+            "key latency, median (ms)",
+            "key_latency_ms_median",
+            "key_latency_ms_median_native",
+            2,
+        )
+    },
+    both(
+        "key latency, p99 (ms)",
+        "key_latency_ms_p99",
+        "key_latency_ms_p99_native",
+        2,
+    ),
+    plain("paste (bytes)", "paste_bytes", 0),
+    Row {
+        target: Some(("0", |v| v == 0.0)),
+        ..both(
+            "paste, bytes lost",
+            "paste_lost_bytes",
+            "paste_lost_bytes_native",
+            0,
+        )
+    },
+    both(
+        "paste, bytes/s",
+        "paste_bytes_per_s",
+        "paste_bytes_per_s_native",
+        0,
+    ),
+    both(
+        "CPU workload (ticks)",
+        "cpu_ticks_vm",
+        "cpu_ticks_native",
+        0,
+    ),
+    Row {
+        target: Some((">= 0.97", |v| v >= 0.97)),
+        ..plain("CPU ratio alone (native/VM)", "cpu_ratio_alone", 3)
+    },
+    Row {
+        target: Some(("<= 0.05", |v| v <= 0.05)),
+        ..plain("fair share, max deviation (vml)", "fair_share_max_dev", 3)
+    },
+    Row {
+        target: Some(("<= 0.05", |v| v <= 0.05)),
+        ..plain(
+            "fair share, max dev. (progress)",
+            "fair_share_max_dev_progress",
+            3,
+        )
+    },
+    both(
+        "HVC round trip, median (ticks)",
+        "hvc_round_trip_ticks",
+        "hvc_round_trip_ticks_native",
+        0,
+    ),
+    both(
+        "HVC round trip, p99 (ticks)",
+        "hvc_round_trip_ticks_p99",
+        "hvc_round_trip_ticks_native_p99",
+        0,
+    ),
+    both(
+        "MMIO read round trip, median",
+        "mmio_round_trip_ticks",
+        "mmio_round_trip_ticks_native",
+        0,
+    ),
+    both(
+        "MMIO read round trip, p99",
+        "mmio_round_trip_ticks_p99",
+        "mmio_round_trip_ticks_native_p99",
+        0,
+    ),
+    both(
+        "timer IRQ latency, median",
+        "timer_irq_latency_ticks",
+        "timer_irq_latency_ticks_native",
+        0,
+    ),
+    both(
+        "timer IRQ latency, p99",
+        "timer_irq_latency_ticks_p99",
+        "timer_irq_latency_ticks_native_p99",
+        0,
+    ),
+    both(
+        "timer IRQ latency from WFI, median",
+        "wfi_timer_irq_latency_ticks",
+        "wfi_timer_irq_latency_ticks_native",
+        0,
+    ),
+    both(
+        "timer IRQ latency from WFI, p99",
+        "wfi_timer_irq_latency_ticks_p99",
+        "wfi_timer_irq_latency_ticks_native_p99",
+        0,
+    ),
+    both(
+        "HVC round trip (instructions)",
+        "hvc_round_trip_instructions",
+        "hvc_round_trip_instructions_native",
+        0,
+    ),
+    both(
+        "MMIO read round trip (instructions)",
+        "mmio_round_trip_instructions",
+        "mmio_round_trip_instructions_native",
+        0,
+    ),
+    both(
+        "timer IRQ latency (instructions)",
+        "timer_irq_latency_instructions",
+        "timer_irq_latency_instructions_native",
+        0,
+    ),
+    plain(
+        "CPU ratio alone (instructions)",
+        "cpu_ratio_alone_icount",
+        4,
+    ),
+    plain(
+        "image without guests (bytes)",
+        "image_bytes_without_guests",
+        0,
+    ),
+    plain("hypervisor RAM (bytes)", "hypervisor_ram_bytes", 0),
+];

@@ -1,0 +1,339 @@
+//! The benchmarks themselves. Each boots QEMU (the hypervisor with some VM
+//! list, or the benchmark guest natively), drives the console as a person
+//! would and returns raw figures; `report` turns them into the table.
+//! Host time is `std::time::Instant`; guest figures are in the guest's
+//! counter ticks, read from its output.
+
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ferrovisor_harness::text::{echoed, mixed_text};
+use ferrovisor_harness::{scaled, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+
+use crate::figures::{self, Run};
+
+/// The last line of echo's banner.
+const ECHO_READY: &str = "echo: ready, type something\r\n";
+/// What the benchmark guest prints when it waits at its menu.
+const BENCH_READY: &str = "bench: ready";
+/// What it prints when a benchmark is complete.
+const BENCH_DONE: &str = "bench: done";
+/// What it prints when it starts the endless CPU workload.
+const BENCH_FOREVER: &str = "bench: cpu forever";
+/// Keys typed for the key latency: anything but the console's escape `@`.
+const KEYS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+/// The longest pause between two typed keys; the pauses vary so that keys
+/// arrive at every point of the scheduler's time slices.
+const MAX_KEY_GAP_MS: u64 = 20;
+/// Bytes pasted into echo.
+const PASTE_BYTES: usize = 64 * 1024;
+/// Milliseconds in a second.
+const MS_PER_SECOND: f64 = 1e3;
+/// The end of the pasted text, to know when its echo is complete.
+const PASTE_END: &[u8] = b" END OF THE BENCHMARK PASTE\r";
+/// The console's escape character, which a paste must double.
+const ESCAPE: u8 = b'@';
+/// How often the paste's echo is checked, and how long it may stall.
+const PASTE_POLL: Duration = Duration::from_millis(2);
+const PASTE_STALL: Duration = Duration::from_secs(10);
+/// Longest a whole benchmark of the guest may take.
+const BENCH_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time the three busy VMs run before the fair-share window opens.
+const FAIR_SHARE_WARMUP: Duration = Duration::from_secs(2);
+
+// ANCHOR: boot
+/// Seconds from starting QEMU to the `ferrovisor> ` prompt, `times` times.
+pub fn boot_to_prompt(image: &Path, times: usize) -> Vec<f64> {
+    (0..times)
+        .map(|i| {
+            let start = Instant::now();
+            let mut qemu = Qemu::boot(image, &format!("bench_boot_{i}"));
+            qemu.wait_for_prompt(BOOT_TIMEOUT);
+            start.elapsed().as_secs_f64()
+        })
+        .collect()
+}
+// ANCHOR_END: boot
+
+/// What the console benchmark measured.
+pub struct Console {
+    /// Milliseconds from sending each key to its echo arriving.
+    pub key_ms: Vec<f64>,
+    /// Bytes pasted.
+    pub paste_bytes: usize,
+    /// Bytes of the paste that did not come back.
+    pub paste_lost: usize,
+    /// Seconds from the start of the paste to the end of its echo.
+    pub paste_seconds: f64,
+}
+
+/// A small deterministic pseudo-random sequence (xorshift32).
+struct Jitter(u32);
+
+impl Jitter {
+    fn next_ms(&mut self, max: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        u64::from(self.0) % (max + 1)
+    }
+}
+
+// ANCHOR: console
+/// Key latency and a 64 KiB paste into echo: natively (`image` is
+/// `echo.bin`) or as VM 1 of the default list while the other VMs run.
+pub fn console(image: &Path, keys: usize, native: bool) -> Console {
+    let mut qemu = Qemu::boot(
+        image,
+        if native {
+            "bench_echo_native"
+        } else {
+            "bench_echo_vm"
+        },
+    );
+    if !native {
+        qemu.wait_for_prompt(BOOT_TIMEOUT);
+        qemu.send_line("vmc 1");
+        qemu.expect("VM 1 'echo'", STEP_TIMEOUT);
+    }
+    qemu.expect(ECHO_READY, BOOT_TIMEOUT);
+
+    let mut jitter = Jitter(0x9e37_79b9);
+    let mut key_ms = Vec::with_capacity(keys);
+    for &key in KEYS.iter().cycle().take(keys) {
+        thread::sleep(Duration::from_millis(jitter.next_ms(MAX_KEY_GAP_MS)));
+        let sent = Instant::now();
+        qemu.send(&[key]);
+        qemu.expect(&char::from(key).to_string(), STEP_TIMEOUT);
+        key_ms.push(sent.elapsed().as_secs_f64() * MS_PER_SECOND);
+    }
+    qemu.send(b"\r");
+    qemu.expect("\r\n", STEP_TIMEOUT);
+
+    let text = mixed_text(PASTE_BYTES, PASTE_END);
+    // ferrovisor's console takes `@` as its escape: a literal one is `@@`.
+    let typed: Vec<u8> = text
+        .iter()
+        .flat_map(|&b| match b {
+            ESCAPE if !native => vec![b, b],
+            _ => vec![b],
+        })
+        .collect();
+    let from = qemu.raw_output().len();
+    let end = echoed(PASTE_END);
+    let start = Instant::now();
+    qemu.send(&typed);
+    let (got, finished) = wait_for_echo(&qemu, from, &end);
+    Console {
+        key_ms,
+        paste_bytes: text.len(),
+        paste_lost: figures::lost_bytes(&text, &got),
+        paste_seconds: (finished - start).as_secs_f64(),
+    }
+}
+// ANCHOR_END: console
+
+/// The console output after byte `from` up to the end of `end`, and when
+/// `end` appeared; or everything, if the output stalls before `end`.
+fn wait_for_echo(qemu: &Qemu, from: usize, end: &[u8]) -> (Vec<u8>, Instant) {
+    let mut seen = from;
+    let mut last_change = Instant::now();
+    loop {
+        let out = qemu.raw_output();
+        let now = Instant::now();
+        let new = &out[from..];
+        if let Some(at) = new.windows(end.len()).position(|w| w == end) {
+            return (new[..at + end.len()].to_vec(), now);
+        }
+        if out.len() != seen {
+            seen = out.len();
+            last_change = now;
+        } else if now - last_change > scaled(PASTE_STALL) {
+            return (new.to_vec(), last_change);
+        }
+        thread::sleep(PASTE_POLL);
+    }
+}
+
+/// The benchmark guest's figures natively and as a VM.
+pub struct SideBySide {
+    /// The native runs of the benchmark.
+    pub native: Vec<Run>,
+    /// The runs in the VM.
+    pub vm: Vec<Run>,
+    /// The CPU workload's ticks natively, one per pair.
+    pub work_native: Vec<f64>,
+    /// The CPU workload's ticks in the VM, one per pair.
+    pub work_vm: Vec<f64>,
+    /// Native divided by VM, pair by pair.
+    pub work_ratios: Vec<f64>,
+    /// The guest's counter frequency (Hz).
+    pub freq: u64,
+}
+
+/// What the guest prints when it has timed its workload once.
+const BENCH_WORK: &str = "bench: work";
+
+// ANCHOR: side_by_side
+/// Boot the benchmark guest natively and ferrovisor with the guest as its
+/// only VM, both at once. Then run the guest's benchmark (`key`) `rounds`
+/// times on each, one machine at a time while the other sleeps at bench's
+/// menu, and time the CPU workload `pairs` times on both machines at once,
+/// so that whatever else the host is doing slows both alike.
+pub fn side_by_side(
+    native: &Path,
+    hypervisor: &Path,
+    key: u8,
+    rounds: usize,
+    pairs: usize,
+) -> SideBySide {
+    let native = {
+        let image = native.to_owned();
+        thread::spawn(move || {
+            let mut qemu = Qemu::boot(&image, "bench_native");
+            qemu.expect(BENCH_READY, BOOT_TIMEOUT);
+            qemu
+        })
+    };
+    let vm = {
+        let image = hypervisor.to_owned();
+        thread::spawn(move || {
+            let mut qemu = Qemu::boot(&image, "bench_vm");
+            qemu.wait_for_prompt(BOOT_TIMEOUT);
+            qemu.send_line("vmc 1");
+            qemu.expect(BENCH_READY, BOOT_TIMEOUT);
+            qemu
+        })
+    };
+    let mut native = native
+        .join()
+        .expect("the native benchmark guest did not boot");
+    let mut vm = vm.join().expect("the benchmark VM did not boot");
+
+    let mut result = SideBySide {
+        native: Vec::new(),
+        vm: Vec::new(),
+        work_native: Vec::new(),
+        work_vm: Vec::new(),
+        work_ratios: Vec::new(),
+        freq: 0,
+    };
+    for _ in 0..rounds {
+        let (runs, freq) = benchmark(&mut native, key);
+        result.native.extend(runs);
+        result.freq = freq;
+        result.vm.extend(benchmark(&mut vm, key).0);
+    }
+    // ANCHOR: pairs
+    for _ in 0..pairs {
+        // Both start at the same moment, so both see the same host load.
+        native.send(b"w");
+        vm.send(b"w");
+        let (n, v) = (work(&mut native), work(&mut vm));
+        result.work_native.push(n);
+        result.work_vm.push(v);
+        result.work_ratios.push(n / v);
+    }
+    // ANCHOR_END: pairs
+    result
+}
+
+/// Type `key` and parse the runs of the benchmark it starts; also the
+/// counter frequency the guest reports.
+fn benchmark(qemu: &mut Qemu, key: u8) -> (Vec<Run>, u64) {
+    qemu.send(&[key]);
+    let out = qemu.expect(BENCH_DONE, BENCH_TIMEOUT);
+    qemu.expect(BENCH_READY, STEP_TIMEOUT);
+    let freq = out
+        .lines()
+        .filter_map(|l| figures::fields(l, "start")?.get("freq")?.parse().ok())
+        .next()
+        .unwrap_or(0);
+    (figures::runs(&out), freq)
+}
+
+/// The ticks of the guest's CPU workload, once `w` has been typed.
+fn work(qemu: &mut Qemu) -> f64 {
+    qemu.expect(BENCH_WORK, BENCH_TIMEOUT);
+    let line = qemu.expect("\n", STEP_TIMEOUT);
+    qemu.expect(BENCH_READY, STEP_TIMEOUT);
+    let text = format!("{BENCH_WORK}{line}");
+    let fields = figures::fields(&text, "work");
+    let ticks = fields
+        .as_ref()
+        .and_then(|f| f.get("cpu_ticks")?.parse().ok());
+    assert!(
+        fields.is_some_and(|f| f.get("check") == Some(&"ok")),
+        "the workload went wrong: {line}"
+    );
+    ticks.unwrap_or_else(|| panic!("no cpu_ticks in: {line}"))
+}
+// ANCHOR_END: side_by_side
+
+/// How three busy VMs shared the CPU.
+pub struct FairShare {
+    /// Each VM's share of the CPU time `vml` counted in the window.
+    pub vml_shares: Vec<f64>,
+    /// The largest distance of a `vml` share from one third.
+    pub vml_max_dev: f64,
+    /// Each VM's share of the workload units the guests completed.
+    pub progress_shares: Vec<f64>,
+    /// The largest distance of a progress share from one third.
+    pub progress_max_dev: f64,
+}
+
+/// `vml`'s Time(s) and each guest's last progress count, for VMs 1-3.
+fn snapshot(qemu: &mut Qemu, vms: u32) -> (Vec<f64>, Vec<f64>) {
+    let vml = qemu.run_command("vml");
+    let times = figures::vml_times(&vml);
+    let cpu = (1..=vms)
+        .map(|id| times.iter().find(|t| t.0 == id).map_or(0.0, |t| t.1))
+        .collect();
+    let units = (1..=vms)
+        .map(|id| {
+            let log = qemu.run_command(&format!("vmlog {id}"));
+            figures::last_progress(&log).unwrap_or(0) as f64
+        })
+        .collect();
+    (cpu, units)
+}
+
+// ANCHOR: fair_share
+/// Start the endless CPU workload in each of the three benchmark VMs,
+/// then compare how much CPU each got during `window`.
+pub fn fair_share(image: &Path, window: Duration) -> FairShare {
+    const VMS: u32 = 3;
+    let mut qemu = Qemu::boot(image, "bench_fair_share");
+    qemu.wait_for_prompt(BOOT_TIMEOUT);
+    for id in 1..=VMS {
+        if id == 1 {
+            qemu.send_line("vmc 1");
+        } else {
+            qemu.send(format!("@{id}").as_bytes());
+        }
+        qemu.expect(&format!("[console: VM {id} "), STEP_TIMEOUT);
+        qemu.expect(BENCH_READY, BOOT_TIMEOUT);
+        qemu.send(b"c");
+        qemu.expect(BENCH_FOREVER, STEP_TIMEOUT);
+    }
+    qemu.send(b"@0");
+    qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
+    qemu.expect(PROMPT, STEP_TIMEOUT);
+    thread::sleep(FAIR_SHARE_WARMUP);
+    let (cpu0, units0) = snapshot(&mut qemu, VMS);
+    thread::sleep(window);
+    let (cpu1, units1) = snapshot(&mut qemu, VMS);
+    let delta = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| b - a).collect::<Vec<_>>();
+    let (vml_shares, vml_max_dev) =
+        figures::shares(&delta(&cpu0, &cpu1)).expect("vml counted no CPU time in the window");
+    let (progress_shares, progress_max_dev) = figures::shares(&delta(&units0, &units1))
+        .expect("the guests reported no progress in the window");
+    FairShare {
+        vml_shares,
+        vml_max_dev,
+        progress_shares,
+        progress_max_dev,
+    }
+}
+// ANCHOR_END: fair_share
