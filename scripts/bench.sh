@@ -33,4 +33,4 @@ list_image bench-three
 
 cd "$ROOT"
 step "running the benchmarks in QEMU raspi3b (a few minutes)"
-cargo run --quiet --profile bench-driver -p ferrovisor-harness --bin bench -- "${args[@]}"
+cargo run --quiet --profile bench-driver -p ferrovisor-harness --bin bench-driver -- "${args[@]}"

@@ -2,10 +2,15 @@
 //! stack and clears `.bss`; `_start_rust` then drops from EL2 to EL1 when
 //! bench runs natively, and enters [`crate::start`] at EL1.
 //!
-//! This is echo's start (see its `boot.rs`) with one addition: before it
-//! leaves EL2 for good, bench points VBAR_EL2 at `el2_stub.s`, the
-//! smallest possible hypervisor, so that its HVC benchmark has a native
-//! baseline. Under ferrovisor bench starts at EL1 and ferrovisor answers.
+//! This is echo's start (see its `boot.rs`) with two additions for running
+//! natively. Before it leaves EL2 for good, bench points VBAR_EL2 at
+//! `el2_stub.s`, the smallest possible hypervisor, so that its HVC
+//! benchmark has a native baseline (under ferrovisor bench starts at EL1
+//! and ferrovisor answers). And it releases cores 1-3 from the firmware's
+//! spin table into `boot.s`, where they sleep in WFI, as ferrovisor does
+//! with them: left in the spin table they wait in WFE, which QEMU emulates
+//! as a busy loop, and three emulated cores spinning on the host would
+//! slow the native figures down.
 
 use aarch64_cpu::asm::{self, barrier};
 use aarch64_cpu::registers::{
@@ -27,6 +32,14 @@ extern "C" {
 /// SCTLR_EL1 bits that are RES1 on the Cortex-A53 (11, 20, 22, 23, 28,
 /// 29); every other bit 0: MMU, caches and alignment checks off.
 const SCTLR_EL1_RES1: u64 = (1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11);
+
+/// The firmware's spin table (the Pi 3's ARM stub, and QEMU's): core `n`
+/// waits in WFE until a start address appears at `SPIN_TABLE_BASE + 8 * n`.
+const SPIN_TABLE_BASE: usize = 0xd8;
+/// Bytes per core in the spin table.
+const SPIN_TABLE_ENTRY_BYTES: usize = 8;
+/// Cores of the BCM2837.
+const CORES: usize = 4;
 
 /// Whether bench started at EL2 (natively) rather than at EL1 (in a VM).
 static STARTED_AT_EL2: AtomicBool = AtomicBool::new(false);
@@ -50,12 +63,33 @@ pub fn start_el() -> u8 {
 pub unsafe extern "C" fn _start_rust() -> ! {
     if CurrentEL.matches_all(CurrentEL::EL::EL2) {
         STARTED_AT_EL2.store(true, Ordering::Relaxed);
+        park_secondary_cores();
         // SAFETY: we are at EL2, on the boot stack, and never come back.
         unsafe { drop_to_el1() }
     } else {
         el1_entry()
     }
 }
+
+// ANCHOR: park
+/// Release cores 1-3 from the firmware's spin table into `_start`, where
+/// they sleep in WFI for good. bench runs with its caches off, so the
+/// writes reach memory, where the waiting cores read them.
+fn park_secondary_cores() {
+    extern "C" {
+        fn _start();
+    }
+    for core in 1..CORES {
+        let slot = SPIN_TABLE_BASE + SPIN_TABLE_ENTRY_BYTES * core;
+        // SAFETY: the spin table is the firmware's, at a fixed address below
+        // the image; writing a start address into it is its protocol.
+        unsafe { core::ptr::write_volatile(slot as *mut u64, _start as *const () as u64) };
+    }
+    // The cores wait in WFE: make the writes visible, then wake them.
+    barrier::dsb(barrier::SY);
+    asm::sev();
+}
+// ANCHOR_END: park
 
 // ANCHOR: el2_stub
 /// Leave EL2 for EL1, continuing at [`el1_entry`] on the boot stack, with

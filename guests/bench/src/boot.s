@@ -2,7 +2,9 @@
 //
 // The same start as echo's: cores 1-3 park, core 0 leaves EL3 if it was
 // started there, takes the boot stack, clears .bss and calls `_start_rust`
-// in boot.rs, which drops from EL2 to EL1 when bench runs natively.
+// in boot.rs, which drops from EL2 to EL1 when bench runs natively. Cores
+// 1-3 come here only when boot.rs releases them from the firmware's spin
+// table, and they park in WFI, not WFE: QEMU emulates WFE as a busy loop.
 
 .equ MPIDR_AFF0_MASK,   0xff                // MPIDR_EL1.Aff0: the core number
 .equ CURRENTEL_EL3,     3 << 2              // CurrentEL.EL = 3, bits [3:2]
@@ -24,7 +26,7 @@ _start:
     and     x0, x0, #MPIDR_AFF0_MASK
     cbz     x0, .Lboot_core
 .Lpark:                                     // cores 1-3: sleep forever
-    wfe
+    wfi                                     // (no interrupt is routed to them)
     b       .Lpark
 
 .Lboot_core:

@@ -1,4 +1,4 @@
-//! `bench --trap-profile`: what one trap costs, instruction by instruction.
+//! `bench-driver --trap-profile`: what one trap costs, instruction by instruction.
 //!
 //! ferrovisor runs the benchmark guest as its only VM in QEMU with a GDB
 //! server; `trap-profile.py`, run by `gdb-multiarch`, stops at the guest's
@@ -19,7 +19,7 @@ const LOAD_ADDRESS: u64 = 0x8_0000;
 /// The encoding of `hvc #0`.
 const HVC_0: u32 = 0xd400_0002;
 /// The GDB script, relative to the workspace root.
-const SCRIPT: &str = "scripts/harness/src/bin/bench/trap-profile.py";
+const SCRIPT: &str = "scripts/harness/src/bin/bench-driver/trap-profile.py";
 /// The debugger (installed by scripts/common.sh).
 const GDB: &str = "gdb-multiarch";
 /// Bytes in an instruction.

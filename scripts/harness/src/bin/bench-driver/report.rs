@@ -172,6 +172,10 @@ impl Results {
             ),
             fig("cpu_ticks_vm", guest.and_then(|g| median(&g.work_vm))),
             fig("cpu_ratio_pairs", guest.map(|g| g.work_ratios.len() as f64)),
+            fig(
+                "cpu_ratio_alone_host_cpu",
+                guest.and_then(|g| median(&g.host_cpu_ratios)),
+            ),
             fig("guest_runs", vm.map(|r| r.len() as f64)),
             fig("counter_freq_hz", guest.map(|g| g.freq as f64)),
             fig("image_bytes", sizes.map(|s| s.image as f64)),
@@ -222,6 +226,27 @@ impl Results {
             ),
             None => "null".into(),
         };
+        let ticks = |t: Option<&Vec<f64>>| match t {
+            Some(t) => format!(
+                "[{}]",
+                t.iter()
+                    .map(|x| format!("{x:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "null".into(),
+        };
+        let guest = self.guest.as_ref();
+        let _ = writeln!(
+            out,
+            "  \"cpu_ticks_native_all\": {},",
+            ticks(guest.map(|g| &g.work_native))
+        );
+        let _ = writeln!(
+            out,
+            "  \"cpu_ticks_vm_all\": {},",
+            ticks(guest.map(|g| &g.work_vm))
+        );
         let _ = writeln!(
             out,
             "  \"cpu_ratios\": {},",
@@ -412,6 +437,11 @@ const ROWS: &[Row] = &[
         target: Some((">= 0.97", |v| v >= 0.97)),
         ..plain("CPU ratio alone (native/VM)", "cpu_ratio_alone", 3)
     },
+    plain(
+        "CPU ratio alone, host CPU time",
+        "cpu_ratio_alone_host_cpu",
+        3,
+    ),
     Row {
         target: Some(("<= 0.05", |v| v <= 0.05)),
         ..plain("fair share, max deviation (vml)", "fair_share_max_dev", 3)

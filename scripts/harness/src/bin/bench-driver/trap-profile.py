@@ -1,4 +1,4 @@
-# GDB script for `bench --trap-profile` (scripts/harness/src/bin/bench/):
+# GDB script for `bench-driver --trap-profile` (scripts/harness/src/bin/bench-driver/):
 # single-step one HVC of the benchmark guest through ferrovisor and print
 # every instruction executed, with its exception level and the function
 # (and the functions inlined into it) it belongs to.

@@ -1,4 +1,4 @@
-//! `bench`: ferrovisor's benchmark driver, run by `scripts/bench.sh`.
+//! `bench-driver`: ferrovisor's benchmark driver, run by `scripts/bench.sh`.
 //!
 //! It boots QEMU `raspi3b` several times, with ferrovisor (the default VM
 //! list, and the benchmark lists `guests/bench-alone.list` and
@@ -42,7 +42,8 @@ const BENCH_ALONE_ELF: &str =
     "target/lists/bench-alone/aarch64-unknown-none-softfloat/release/ferrovisor";
 const BENCH_THREE: &str = "target/images/ferrovisor-bench-three.img";
 
-const USAGE: &str = "usage: bench [--json FILE] [--quick] [--rounds N] [--icount] | --trap-profile
+const USAGE: &str =
+    "usage: bench-driver [--json FILE] [--quick] [--rounds N] [--icount] | --trap-profile
   --json FILE   also write the figures as JSON to FILE
   --quick       fewer repetitions (to try it out; the figures are rough)
   --rounds N    how many times the benchmark guest's whole benchmark is
@@ -112,7 +113,7 @@ const FULL: Plan = Plan {
     keys: 200,
     guest_key: b'b',
     rounds: 1,
-    pairs: 21,
+    pairs: 41,
     fair_window: Duration::from_secs(15),
 };
 

@@ -168,6 +168,8 @@ pub struct SideBySide {
     pub work_vm: Vec<f64>,
     /// Native divided by VM, pair by pair.
     pub work_ratios: Vec<f64>,
+    /// The same for the host CPU time QEMU used, pair by pair.
+    pub host_cpu_ratios: Vec<f64>,
     /// The guest's counter frequency (Hz).
     pub freq: u64,
 }
@@ -217,6 +219,7 @@ pub fn side_by_side(
         work_native: Vec::new(),
         work_vm: Vec::new(),
         work_ratios: Vec::new(),
+        host_cpu_ratios: Vec::new(),
         freq: 0,
     };
     for _ in 0..rounds {
@@ -228,12 +231,16 @@ pub fn side_by_side(
     // ANCHOR: pairs
     for _ in 0..pairs {
         // Both start at the same moment, so both see the same host load.
-        native.send(b"w");
-        vm.send(b"w");
-        let (n, v) = (work(&mut native), work(&mut vm));
-        result.work_native.push(n);
-        result.work_vm.push(v);
-        result.work_ratios.push(n / v);
+        let (n, v) = thread::scope(|s| {
+            let n = s.spawn(|| work(&mut native));
+            let v = s.spawn(|| work(&mut vm));
+            let failed = "timing the CPU workload failed";
+            (n.join().expect(failed), v.join().expect(failed))
+        });
+        result.work_native.push(n.ticks);
+        result.work_vm.push(v.ticks);
+        result.work_ratios.push(n.ticks / v.ticks);
+        result.host_cpu_ratios.push(n.host_cpu_ns / v.host_cpu_ns);
     }
     // ANCHOR_END: pairs
     result
@@ -253,9 +260,22 @@ fn benchmark(qemu: &mut Qemu, key: u8) -> (Vec<Run>, u64) {
     (figures::runs(&out), freq)
 }
 
-/// The ticks of the guest's CPU workload, once `w` has been typed.
-fn work(qemu: &mut Qemu) -> f64 {
+/// One timing of the CPU workload.
+struct Work {
+    /// How long it took, in the guest's counter ticks.
+    ticks: f64,
+    /// How much CPU time the host gave QEMU meanwhile, in nanoseconds.
+    host_cpu_ns: f64,
+}
+
+/// Type `w` and read what the guest's CPU workload took: in its own ticks,
+/// and in CPU time of the host, which (unlike the counter) does not grow
+/// while the host runs someone else.
+fn work(qemu: &mut Qemu) -> Work {
+    let before = host_cpu_ns(qemu.pid());
+    qemu.send(b"w");
     qemu.expect(BENCH_WORK, BENCH_TIMEOUT);
+    let host_cpu_ns = host_cpu_ns(qemu.pid()).saturating_sub(before) as f64;
     let line = qemu.expect("\n", STEP_TIMEOUT);
     qemu.expect(BENCH_READY, STEP_TIMEOUT);
     let text = format!("{BENCH_WORK}{line}");
@@ -267,7 +287,23 @@ fn work(qemu: &mut Qemu) -> f64 {
         fields.is_some_and(|f| f.get("check") == Some(&"ok")),
         "the workload went wrong: {line}"
     );
-    ticks.unwrap_or_else(|| panic!("no cpu_ticks in: {line}"))
+    Work {
+        ticks: ticks.unwrap_or_else(|| panic!("no cpu_ticks in: {line}")),
+        host_cpu_ns,
+    }
+}
+
+/// Nanoseconds all threads of process `pid` have run on a CPU so far (the
+/// first field of each thread's `/proc/PID/task/TID/schedstat`); 0 if that
+/// cannot be read.
+fn host_cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 // ANCHOR_END: side_by_side
 
