@@ -6,9 +6,16 @@
 #   2. every `ANCHOR: name` in the sources has its `ANCHOR_END: name`, and the
 #      other way round;
 #   3. `mdbook build book` runs without an ERROR or WARN line;
-#   4. every picture the book shows exists (and an SVG is well-formed XML).
+#   4. every picture the book shows exists (and an SVG is well-formed XML);
+#   5. no chapter pastes a console transcript (a code block with the prompt
+#      `ferrovisor> ` or a log line `[    0.002306] ...`): transcripts are
+#      included from book/src/transcripts/, which real runs produce;
+#   6. those transcripts match what the code prints (scripts/check-transcripts.sh,
+#      against target/transcripts/ from the system test `transcripts`).
 # Prints one line per problem and a summary; exits 1 if there is any problem.
-#   ./scripts/check-book.sh
+#   ./scripts/check-book.sh                 step 6 only if a fresh run exists
+#   ./scripts/check-book.sh --transcripts   step 6 required (test.sh)
+#   ./scripts/check-book.sh --update        refresh book/src/transcripts/, then check
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,9 +24,12 @@ SRC="$BOOK/src"
 # Source folders whose anchors are checked (the ones that exist).
 SOURCE_DIRS=(hypervisor echo lrtos guests boards)
 
+transcripts=--if-fresh
 case "${1:-}" in
     "") ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --transcripts) transcripts="" ;;
+    --update) "$ROOT/scripts/check-transcripts.sh" --update; transcripts="" ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-book: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -175,9 +185,33 @@ for md in "${chapters[@]}"; do
     done < <(grep -noE '!\[[^]]*\]\([^)]+\)|<img[^>]*src="[^"]+"' "$md" || true)
 done
 
+# ---- 5. no pasted transcripts -----------------------------------------------
+pasted=0
+for md in "${chapters[@]}"; do
+    case "$md" in "$SRC"/transcripts/*) continue ;; esac
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        problem "$(rel "$md"):$line: a console transcript pasted into the chapter; write a session in book/transcripts/ and {{#include transcripts/NAME.txt}} it"
+        pasted=$((pasted + 1))
+    done < <(awk '
+        /^[ \t]*```/ { if (fence) { if (hit) print start; fence = 0 } else { fence = 1; hit = 0; start = NR }; next }
+        fence && ($0 ~ /^ferrovisor> / || $0 ~ /^\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) { hit = 1 }
+    ' "$md")
+done
+
+# ---- 6. transcripts match the code -------------------------------------------
+while IFS= read -r l; do
+    case "$l" in
+        "check-transcripts: OK"*|"check-transcripts: not checked"*) transcript_note=${l#check-transcripts: } ;;
+        "check-transcripts: "*" stale or missing transcripts") ;;
+        "check-transcripts: "*) problem "${l#check-transcripts: }" ;;
+        *) echo "$l" ;;
+    esac
+done < <("$ROOT/scripts/check-transcripts.sh" $transcripts || true)
+
 # ---- summary ----------------------------------------------------------------
 if [ "$problems" -eq 0 ]; then
-    echo "check-book: OK (${#chapters[@]} pages, $includes includes, $anchors anchors in the sources, $images pictures, mdbook build clean)"
+    echo "check-book: OK (${#chapters[@]} pages, $includes includes, $anchors anchors in the sources, $images pictures, mdbook build clean; transcripts: ${transcript_note:-?})"
 else
     [ "$problems" -eq 1 ] && noun=problem || noun=problems
     echo "check-book: $problems $noun"

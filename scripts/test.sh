@@ -22,6 +22,8 @@ step "clippy, the hypervisor and the guests for the board"
 cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
+# The book's transcripts come from this run (tests/transcripts.rs); drop old ones.
+rm -rf "$ROOT/target/transcripts"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
@@ -37,7 +39,7 @@ set -e
 [ "$soak_status" -eq 0 ] || status=$soak_status
 
 step "the book"
-"$ROOT/scripts/check-book.sh"
+"$ROOT/scripts/check-book.sh" --transcripts
 
 # Add up cargo's "test result: ok. N passed; M failed; ..." lines.
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$log")

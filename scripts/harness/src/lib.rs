@@ -14,6 +14,9 @@
 //! * [`STEP_TIMEOUT`] and [`BOOT_TIMEOUT`] are the default limits, which the
 //!   `FERROVISOR_TIMEOUT_SCALE` environment variable can stretch.
 //!
+//! * [`session`] parses the scripts that produce the book's console
+//!   transcripts (`book/transcripts/*.session`).
+//!
 //! When a test fails, dropping its [`Qemu`] writes the full console log to
 //! `target/systest-logs/<test name>.log` and prints the path.
 //!
@@ -31,6 +34,7 @@
 mod args;
 mod paths;
 mod qemu;
+pub mod session;
 pub mod text;
 mod timeouts;
 mod transcript;

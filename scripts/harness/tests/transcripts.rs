@@ -1,0 +1,82 @@
+//! The book's console transcripts, produced by real runs.
+//!
+//! Runs every session script in `book/transcripts/*.session` (the language
+//! is described in `ferrovisor_harness::session`) against the real images in
+//! QEMU and writes each saved part to `target/transcripts/NAME.txt`.
+//! `scripts/check-transcripts.sh` (run by `scripts/check-book.sh`) compares
+//! them with the copies the chapters include from `book/src/transcripts/`,
+//! with timestamps and counters masked, and `--update` refreshes the copies.
+//!
+//! Needs `./scripts/build.sh` first. A session that times out fails the test
+//! and leaves its console log in `target/systest-logs/`.
+
+use std::fs;
+use std::path::Path;
+
+use ferrovisor_harness::session::{book_text, elide, parse_session, segment_start, Step};
+use ferrovisor_harness::{workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+
+/// Where the session scripts live, relative to the workspace root.
+const SESSIONS: &str = "book/transcripts";
+/// Where the fresh transcripts go, relative to the workspace root.
+const OUT: &str = "target/transcripts";
+
+/// Runs one session and writes its saved transcripts into `out`.
+fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
+    let steps = parse_session(text).unwrap_or_else(|e| panic!("{name}.session: {e}"));
+    let mut qemu: Option<Qemu> = None;
+    // Everything the steps consumed, and where the next saved text starts.
+    let mut shown: Vec<u8> = Vec::new();
+    let mut start = 0;
+    for step in steps {
+        match step {
+            Step::Boot(image) => {
+                let mut q = Qemu::boot(&root.join(image), &format!("transcript-{name}"));
+                shown.extend(q.expect(PROMPT, BOOT_TIMEOUT).into_bytes());
+                qemu = Some(q);
+            }
+            Step::Line(line) => {
+                let q = qemu.as_mut().expect("booted");
+                q.send_line(&line);
+                shown.extend(q.expect(&format!("{line}\r\n"), STEP_TIMEOUT).into_bytes());
+                shown.extend(q.expect(PROMPT, STEP_TIMEOUT).into_bytes());
+            }
+            Step::Type(bytes) => qemu.as_mut().expect("booted").send(&bytes),
+            Step::Expect(bytes) => {
+                let q = qemu.as_mut().expect("booted");
+                shown.extend(q.expect_bytes(&bytes, STEP_TIMEOUT));
+            }
+            Step::Skip(bytes) => {
+                let q = qemu.as_mut().expect("booted");
+                let at_line_start = shown.last().is_none_or(|&b| b == b'\n');
+                shown.extend(elide(&q.expect_bytes(&bytes, STEP_TIMEOUT), at_line_start));
+            }
+            Step::Mark => start = segment_start(&shown),
+            Step::Save(file) => {
+                let path = out.join(format!("{file}.txt"));
+                fs::write(&path, book_text(&shown[start..]))
+                    .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+                start = segment_start(&shown);
+            }
+        }
+    }
+}
+
+#[test]
+fn book_transcripts_come_from_real_runs() {
+    let root = workspace_root();
+    let out = root.join(OUT);
+    fs::create_dir_all(&out).expect("create target/transcripts");
+    let mut sessions: Vec<_> = fs::read_dir(root.join(SESSIONS))
+        .expect("book/transcripts exists")
+        .map(|entry| entry.expect("readable directory").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "session"))
+        .collect();
+    sessions.sort();
+    assert!(!sessions.is_empty(), "no sessions in {SESSIONS}");
+    for path in sessions {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = fs::read_to_string(&path).expect("readable session");
+        run_session(&name, &text, &root, &out);
+    }
+}
