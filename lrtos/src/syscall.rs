@@ -15,6 +15,7 @@
 //! | 2 | `sleep` | x0: milliseconds | 0, after at least that long (woken on a timer tick) |
 //! | 3 | `yield` | | 0, after the other ready tasks had a turn |
 //! | 4 | `getpid` | | the task's pid |
+//! | 5 | `uptime` | | milliseconds the virtual counter has counted (since power-on, or since the VM started) |
 //!
 //! `write` prints to the console and is atomic: the bytes of one call are
 //! never mixed with another task's. It writes at most [`WRITE_MAX`] bytes
@@ -32,6 +33,8 @@ pub const SYS_SLEEP: u64 = 2;
 pub const SYS_YIELD: u64 = 3;
 /// `getpid()`: the calling task's process id.
 pub const SYS_GETPID: u64 = 4;
+/// `uptime()`: milliseconds since the virtual counter started (lab 4).
+pub const SYS_UPTIME: u64 = 5;
 // ANCHOR_END: numbers
 
 /// The most bytes one `write` prints: keeps the time spent in the kernel
@@ -71,6 +74,8 @@ pub enum Syscall {
     Yield,
     /// Ask for the pid.
     GetPid,
+    /// Ask for the milliseconds since start (lab 4).
+    Uptime,
     /// A number the kernel does not know.
     Unknown(u64),
 }
@@ -88,6 +93,9 @@ pub fn decode(number: u64, args: [u64; 6]) -> Syscall {
         SYS_SLEEP => Syscall::Sleep { ms: args[0] },
         SYS_YIELD => Syscall::Yield,
         SYS_GETPID => Syscall::GetPid,
+        // LAB 4: BEGIN SOLUTION
+        SYS_UPTIME => Syscall::Uptime,
+        // LAB 4: END SOLUTION
         other => Syscall::Unknown(other),
     }
 }

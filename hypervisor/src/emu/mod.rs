@@ -61,6 +61,7 @@ pub mod gpio;
 pub mod irq_controller;
 pub mod local_intc;
 pub mod mailbox;
+pub mod rng;
 pub mod sdhost;
 pub mod system_timer;
 pub mod usb;
@@ -230,6 +231,9 @@ enum DeviceId {
     Emmc,
     Usb,
     LocalIntc,
+    // LAB 3: BEGIN SOLUTION
+    Rng,
+    // LAB 3: END SOLUTION
 }
 
 /// A device model's place in the VM's physical address space.
@@ -306,6 +310,14 @@ pub const DEVICE_MAP: &[Window] = &[
         size: local_intc::SIZE,
         device: DeviceId::LocalIntc,
     },
+    // LAB 3: BEGIN SOLUTION
+    Window {
+        name: "rng",
+        base: rng::BASE,
+        size: rng::SIZE,
+        device: DeviceId::Rng,
+    },
+    // LAB 3: END SOLUTION
 ];
 
 /// The window holding `ipa`, if a model decodes it.
@@ -332,6 +344,7 @@ pub struct VirtualBoard {
     emmc: Emmc,
     usb: Usb,
     local_intc: LocalIntc,
+    rng: rng::Rng,
 }
 
 impl VirtualBoard {
@@ -348,6 +361,7 @@ impl VirtualBoard {
             emmc: Emmc::new(),
             usb: Usb::new(),
             local_intc: LocalIntc::new(),
+            rng: rng::Rng::new(),
         }
     }
 
@@ -462,6 +476,9 @@ impl VirtualBoard {
             DeviceId::Emmc => &mut self.emmc,
             DeviceId::Usb => &mut self.usb,
             DeviceId::LocalIntc => &mut self.local_intc,
+            // LAB 3: BEGIN SOLUTION
+            DeviceId::Rng => &mut self.rng,
+            // LAB 3: END SOLUTION
         }
     }
     // ANCHOR_END: board_access

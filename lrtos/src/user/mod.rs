@@ -25,10 +25,15 @@ pub struct TaskSpec {
 }
 
 /// The number of user tasks.
+#[cfg(not(feature = "uptime"))]
 pub const TASK_COUNT: usize = 2;
+/// The number of user tasks, with lab 4's `uptime` task.
+#[cfg(feature = "uptime")]
+pub const TASK_COUNT: usize = 3;
 
 // ANCHOR: task_table
 /// The user tasks, in pid order (pid 1, 2, ...).
+#[cfg(not(feature = "uptime"))]
 pub const TASKS: [TaskSpec; TASK_COUNT] = [
     TaskSpec {
         name: "12345",
@@ -37,6 +42,24 @@ pub const TASKS: [TaskSpec; TASK_COUNT] = [
     TaskSpec {
         name: "abcde",
         entry: tasks::letters,
+    },
+];
+
+/// The user tasks with lab 4's `uptime` task as pid 3 (built with
+/// `--features uptime`).
+#[cfg(feature = "uptime")]
+pub const TASKS: [TaskSpec; TASK_COUNT] = [
+    TaskSpec {
+        name: "12345",
+        entry: tasks::numbers,
+    },
+    TaskSpec {
+        name: "abcde",
+        entry: tasks::letters,
+    },
+    TaskSpec {
+        name: "uptime",
+        entry: tasks::uptime,
     },
 ];
 

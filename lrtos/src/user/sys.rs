@@ -6,6 +6,8 @@
 //! functions, in `.user.text`, and no task ever calls into kernel code.
 
 use core::arch::asm;
+#[cfg(feature = "uptime")]
+use lrtos::syscall::SYS_UPTIME;
 use lrtos::syscall::{SYS_EXIT, SYS_GETPID, SYS_SLEEP, SYS_WRITE, SYS_YIELD};
 
 // ANCHOR: wrappers
@@ -57,6 +59,24 @@ pub fn getpid() -> u64 {
         asm!("svc #0", in("x8") SYS_GETPID, lateout("x0") pid, options(nostack, nomem));
     }
     pid
+}
+
+/// Milliseconds since the virtual counter started (lab 4).
+#[inline(always)]
+#[cfg(feature = "uptime")]
+pub fn uptime() -> u64 {
+    // LAB 4: BEGIN SOLUTION
+    let ms: u64;
+    // SAFETY: the kernel changes no register but x0 (the milliseconds).
+    unsafe {
+        asm!("svc #0", in("x8") SYS_UPTIME, lateout("x0") ms, options(nostack, nomem));
+    }
+    ms
+    // LAB 4: END SOLUTION
+    // LAB 4: BEGIN STUB
+    // let _ = SYS_UPTIME;
+    // 0
+    // LAB 4: END STUB
 }
 
 /// End this task with exit code `code`.
