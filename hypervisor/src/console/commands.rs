@@ -189,6 +189,41 @@ impl Shell {
                     vmtrace(hyp, index, on);
                 }
             }
+            // LAB 1: BEGIN SOLUTION
+            Command::VmRegs(id) => {
+                if let Some(index) = vm_index(hyp, "vmregs", id) {
+                    let vm = &hyp.vms[index];
+                    let frame = crate::console::inspect::Regs {
+                        x: vm.frame.x,
+                        pc: vm.frame.pc,
+                        pstate: vm.frame.pstate,
+                    };
+                    let _ = crate::console::inspect::write_regs(
+                        &mut *console(),
+                        index + 1,
+                        vm.name(),
+                        &frame,
+                    );
+                }
+            }
+            // LAB 1: END SOLUTION
+            // LAB 2: BEGIN SOLUTION
+            Command::VmStat(id) => {
+                if let Some(index) = vm_index(hyp, "vmstat", id) {
+                    let vm = &hyp.vms[index];
+                    let names = crate::emu::VirtualBoard::counted_devices();
+                    let counts = vm.board.access_counts();
+                    let out = &mut *console();
+                    let _ = crate::console::inspect::write_stats(
+                        out,
+                        index + 1,
+                        vm.name(),
+                        &names,
+                        counts,
+                    );
+                }
+            }
+            // LAB 2: END SOLUTION
             Command::Fault => {
                 // ANCHOR: fault
                 let _ = uwriteln!(

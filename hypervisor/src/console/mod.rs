@@ -1,6 +1,7 @@
 //! The console: the byte rings, the line editor and the shell that the
 //! hypervisor runs on the mini UART.
 
+pub mod inspect;
 pub mod line_editor;
 pub mod mux;
 pub mod ring;

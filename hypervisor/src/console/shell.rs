@@ -75,6 +75,20 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "<id> <on|off>",
         summary: "log each MMIO access of VM <id> (device, register, value) to its console",
     },
+    // LAB 1: BEGIN SOLUTION
+    CommandSpec {
+        name: "vmregs",
+        args: "<id>",
+        summary: "print VM <id>'s saved registers: x0-x30, pc and pstate",
+    },
+    // LAB 1: END SOLUTION
+    // LAB 2: BEGIN SOLUTION
+    CommandSpec {
+        name: "vmstat",
+        args: "<id>",
+        summary: "count VM <id>'s MMIO accesses by device",
+    },
+    // LAB 2: END SOLUTION
     CommandSpec {
         name: "fault",
         args: "",
@@ -105,6 +119,14 @@ pub enum Command<'a> {
     VmReset(&'a str),
     /// `vmtrace <id> on|off`: the id, and whether to trace.
     VmTrace(&'a str, bool),
+    // LAB 1: BEGIN SOLUTION
+    /// `vmregs <id>`.
+    VmRegs(&'a str),
+    // LAB 1: END SOLUTION
+    // LAB 2: BEGIN SOLUTION
+    /// `vmstat <id>`.
+    VmStat(&'a str),
+    // LAB 2: END SOLUTION
     /// `fault`.
     Fault,
 }
@@ -157,6 +179,12 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         ("vmstart", Some(id)) => Command::VmStart(id),
         ("vmreset", Some(id)) => Command::VmReset(id),
         ("vmtrace", Some(id)) => Command::VmTrace(id, on_off(spec, second_arg)?),
+        // LAB 1: BEGIN SOLUTION
+        ("vmregs", Some(id)) => Command::VmRegs(id),
+        // LAB 1: END SOLUTION
+        // LAB 2: BEGIN SOLUTION
+        ("vmstat", Some(id)) => Command::VmStat(id),
+        // LAB 2: END SOLUTION
         ("fault", _) => Command::Fault,
         // A table entry without a case here is a bug; refuse it safely.
         _ => return Err(ParseError::Unknown(name)),

@@ -332,8 +332,15 @@ pub fn window_of(ipa: u64) -> Option<&'static Window> {
 /// bit 1 of IRQ_BASIC_PENDING).
 const ARM_IRQ_MAILBOX: u32 = 1;
 
+/// How many counters `vmstat` shows: one per window, and `absent`.
+pub const COUNTED: usize = DEVICE_MAP.len() + 1;
+
 /// One VM's virtual Raspberry Pi 3 peripherals.
 pub struct VirtualBoard {
+    // LAB 2: BEGIN SOLUTION
+    /// MMIO accesses per window of [`DEVICE_MAP`], then absent ones.
+    counts: [u64; COUNTED],
+    // LAB 2: END SOLUTION
     system_timer: SystemTimer,
     irq_controller: IrqController,
     mailbox: Mailbox,
@@ -351,6 +358,9 @@ impl VirtualBoard {
     /// The board at power-on (see the module documentation).
     pub const fn new() -> Self {
         Self {
+            // LAB 2: BEGIN SOLUTION
+            counts: [0; COUNTED],
+            // LAB 2: END SOLUTION
             system_timer: SystemTimer::new(),
             irq_controller: IrqController::new(),
             mailbox: Mailbox::new(),
@@ -382,6 +392,31 @@ impl VirtualBoard {
             || (LOCAL_PERIPHERAL_BASE as u64..LOCAL_WINDOW_END).contains(&ipa)
     }
 
+    // LAB 2: BEGIN SOLUTION
+    /// The names `vmstat` prints: every window's, then `absent`.
+    pub fn counted_devices() -> [&'static str; COUNTED] {
+        let mut names = [ABSENT; COUNTED];
+        for (name, window) in names.iter_mut().zip(DEVICE_MAP) {
+            *name = window.name;
+        }
+        names
+    }
+
+    /// The accesses counted for each of [`VirtualBoard::counted_devices`].
+    pub fn access_counts(&self) -> &[u64; COUNTED] {
+        &self.counts
+    }
+
+    /// Count one guest access at `ipa`, for the window that decodes it.
+    fn count(&mut self, ipa: u64) {
+        let slot = DEVICE_MAP
+            .iter()
+            .position(|w| ipa >= w.base && ipa - w.base < w.size)
+            .unwrap_or(DEVICE_MAP.len());
+        self.counts[slot] += 1;
+    }
+    // LAB 2: END SOLUTION
+
     // ANCHOR: board_access
     /// Emulate a load. `None` if `ipa` is not in a window (the caller then
     /// stops the VM with a fault).
@@ -391,6 +426,9 @@ impl VirtualBoard {
         }
         let vtimer = env.virtual_timer_irq();
         self.wire(env, vtimer);
+        // LAB 2: BEGIN SOLUTION
+        self.count(ipa);
+        // LAB 2: END SOLUTION
         let word = ipa & WORD_ALIGN;
         let (device, reg) = self.read_word(word, env);
         let value = if size == AccessSize::Double {
@@ -419,6 +457,9 @@ impl VirtualBoard {
         }
         let vtimer = env.virtual_timer_irq();
         self.wire(env, vtimer);
+        // LAB 2: BEGIN SOLUTION
+        self.count(ipa);
+        // LAB 2: END SOLUTION
         let value = value & size.mask();
         let word = ipa & WORD_ALIGN;
         let (device, register) = if size == AccessSize::Double {

@@ -18,5 +18,7 @@ pub struct VmConfig {
     pub cpu: u32,
     /// Where the VM's RAM lives in host physical memory.
     pub host_base: u64,
+    /// Its time slice is this many base slices (the list's weight column).
+    pub weight: u64,
 }
 // ANCHOR_END: config

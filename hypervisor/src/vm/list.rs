@@ -3,9 +3,13 @@
 //! One VM per line, whitespace-separated columns, `#` starts a comment:
 //!
 //! ```text
-//! # name   image                     load     entry    ram   cpu
+//! # name   image                     load     entry    ram   cpu  [weight]
 //! echo     target/images/echo.bin    0x80000  0x80000  16M   0
 //! ```
+//!
+//! The seventh column, the VM's weight (1 to [`MAX_WEIGHT`], 1 when left
+//! out), makes its time slice that many times the base slice (lab 5 of the
+//! course).
 //!
 //! Numbers are decimal or `0x` hexadecimal; sizes may end in `K`, `M` or
 //! `G`. The hypervisor's build script includes this file too (`#[path]`),
@@ -15,8 +19,14 @@
 
 use core::fmt;
 
-/// Columns of a VM line.
+/// Columns of a VM line without the optional weight.
 pub const COLUMNS: usize = 6;
+/// Columns of a VM line with its weight.
+pub const MAX_COLUMNS: usize = COLUMNS + 1;
+/// The weight of a VM whose line has none.
+pub const DEFAULT_WEIGHT: u64 = 1;
+/// The largest weight.
+pub const MAX_WEIGHT: u64 = 8;
 /// The granule of stage-2 mappings: VM RAM comes in 2 MiB blocks.
 pub const RAM_GRANULE: u64 = 2 << 20;
 /// The largest RAM one VM may have.
@@ -46,6 +56,8 @@ pub struct Entry<'a> {
     pub ram: u64,
     /// Physical core.
     pub cpu: u64,
+    /// Time-slice weight, 1 to [`MAX_WEIGHT`].
+    pub weight: u64,
 }
 // ANCHOR_END: entry
 
@@ -76,6 +88,12 @@ pub enum ListError<'a> {
         line: usize,
         name: &'a str,
         cpu: u64,
+    },
+    /// The weight is not a number from 1 to [`MAX_WEIGHT`].
+    BadWeight {
+        line: usize,
+        name: &'a str,
+        text: &'a str,
     },
     /// Two VMs share a name.
     Duplicate {
@@ -139,6 +157,10 @@ impl fmt::Display for ListError<'_> {
                 f,
                 "line {line}, VM '{name}': cpu {cpu}: only core 0 runs VMs in this version"
             ),
+            ListError::BadWeight { line, name, text } => write!(
+                f,
+                "line {line}, VM '{name}': weight '{text}' must be a number from 1 to {MAX_WEIGHT}"
+            ),
             ListError::Duplicate { line, name, first_line } => write!(
                 f,
                 "line {line}: VM name '{name}' is already used on line {first_line}"
@@ -192,10 +214,10 @@ pub fn parse_number(text: &str) -> Option<u64> {
 /// Parse one line: `Ok(None)` for blank and comment lines.
 pub fn parse_line(line: usize, text: &str) -> Result<Option<Entry<'_>>, ListError<'_>> {
     let text = text.split('#').next().unwrap_or("");
-    let mut words = [""; COLUMNS];
+    let mut words = [""; MAX_COLUMNS];
     let mut found = 0;
     for word in text.split_whitespace() {
-        if found < COLUMNS {
+        if found < MAX_COLUMNS {
             words[found] = word;
         }
         found += 1;
@@ -203,10 +225,16 @@ pub fn parse_line(line: usize, text: &str) -> Result<Option<Entry<'_>>, ListErro
     if found == 0 {
         return Ok(None);
     }
-    if found != COLUMNS {
+    // LAB 5: BEGIN SOLUTION
+    let columns_ok = found == COLUMNS || found == MAX_COLUMNS;
+    // LAB 5: END SOLUTION
+    // LAB 5: BEGIN STUB
+    // let columns_ok = found == COLUMNS;
+    // LAB 5: END STUB
+    if !columns_ok {
         return Err(ListError::Columns { line, found });
     }
-    let [name, image, load, entry, ram, cpu] = words;
+    let [name, image, load, entry, ram, cpu, weight] = words;
     let name_ok = !name.is_empty()
         && name.len() <= MAX_NAME
         && name
@@ -231,7 +259,20 @@ pub fn parse_line(line: usize, text: &str) -> Result<Option<Entry<'_>>, ListErro
         entry: number("entry", entry)?,
         ram: number("ram", ram)?,
         cpu: number("cpu", cpu)?,
+        weight: DEFAULT_WEIGHT,
     };
+    // LAB 5: BEGIN SOLUTION
+    let entry = match weight {
+        "" => entry,
+        text => match parse_number(text) {
+            Some(w) if (1..=MAX_WEIGHT).contains(&w) => Entry { weight: w, ..entry },
+            _ => return Err(ListError::BadWeight { line, name, text }),
+        },
+    };
+    // LAB 5: END SOLUTION
+    // LAB 5: BEGIN STUB
+    // let _ = weight;
+    // LAB 5: END STUB
     if entry.ram == 0 || !entry.ram.is_multiple_of(RAM_GRANULE) || entry.ram > MAX_RAM {
         return Err(ListError::BadRam {
             line,

@@ -525,7 +525,7 @@ impl Hypervisor {
 // ANCHOR: main_loop
 /// The hypervisor's main loop.
 pub fn run(hyp: &mut Hypervisor, shell: &mut Shell) -> ! {
-    let slice_ticks = timer::now().freq * SLICE_MICROS / MICROS_PER_SECOND;
+    let freq = timer::now().freq;
     loop {
         shell.service(hyp);
         let now = timer::now().ticks;
@@ -536,7 +536,8 @@ pub fn run(hyp: &mut Hypervisor, shell: &mut Shell) -> ! {
         match scheduler::pick(&states[..hyp.count], hyp.current, slice_over, urgent) {
             Some(index) => {
                 if hyp.current != Some(index) || slice_over {
-                    hyp.slice_end = now + slice_ticks;
+                    let weight = hyp.vms[index].config.map_or(1, |c| c.weight);
+                    hyp.slice_end = now + scheduler::slice_ticks(weight, SLICE_MICROS, freq);
                 }
                 hyp.current = Some(index);
                 hyp.run_once(index, now);

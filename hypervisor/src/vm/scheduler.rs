@@ -4,6 +4,19 @@
 
 use super::state::VmState;
 
+/// Counter ticks of a VM's time slice: `weight` base slices of
+/// `base_micros` each, at a counter rate of `freq` Hz.
+pub const fn slice_ticks(weight: u64, base_micros: u64, freq: u64) -> u64 {
+    const MICROS_PER_SECOND: u64 = 1_000_000;
+    // LAB 5: BEGIN SOLUTION
+    weight * base_micros * freq / MICROS_PER_SECOND
+    // LAB 5: END SOLUTION
+    // LAB 5: BEGIN STUB
+    // let _ = weight;
+    // base_micros * freq / MICROS_PER_SECOND
+    // LAB 5: END STUB
+}
+
 // ANCHOR: pick
 /// Pick the VM to run. `current` is the VM that ran last, `slice_over`
 /// whether its time slice has ended, `urgent` a VM that must run now (the
