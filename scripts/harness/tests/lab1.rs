@@ -43,7 +43,7 @@ fn registers(output: &str, id: usize, name: &str) -> Vec<(String, u64)> {
     for line in &lines[1..] {
         let words: Vec<&str> = line.split_whitespace().collect();
         assert!(
-            words.len() % 2 == 0 && words.len() <= 8,
+            words.len().is_multiple_of(2) && words.len() <= 8,
             "each line holds at most four `name 0x...` pairs: {line:?}"
         );
         for pair in words.chunks(2) {
