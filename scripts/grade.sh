@@ -17,8 +17,8 @@
 #   images                       build the guests and target/images/ferrovisor-lab.img
 #                                (the VMs of guests/lab.list): scripts/course/images.sh
 #   host CRATE TARGET [FILTER]   cargo test -p CRATE --test TARGET (or --lib) [FILTER]
-#   system FILE FILTER           cargo test -p ferrovisor-harness --test FILE FILTER,
-#                                QEMU booting ferrovisor-lab.img
+#   system FILE FILTER           cargo test -p ferrovisor-harness --test FILE FILTER
+#                                (QEMU booting the images that `images` built)
 #   run COMMAND...               any command; it passes if it exits 0
 # A test passes if its command exits 0 within the timeout and, for cargo
 # tests, at least one test ran. A test whose parent did not pass is not run
@@ -70,7 +70,6 @@ cd "$tree"
 logs="$tree/target/grade/lab$lab"
 rm -rf "$logs"
 mkdir -p "$logs"
-export FERROVISOR_IMAGE="target/images/ferrovisor-lab.img"
 
 # run_test KIND ARGS...: the command of one graded test.
 run_test() {

@@ -5,6 +5,8 @@
 #   ./scripts/lab.sh check            every solution and stub marker pairs up
 #   ./scripts/lab.sh handout N DIR    lab N's starter tree in DIR, a git repository
 #                                     with one commit
+#   ./scripts/lab.sh solution DIR     the tree with every solution in and no marker
+#                                     (what the course proof grades; not a git repository)
 #
 # The solutions live in this tree, between markers that name the lab, with
 # the stub the student starts from next to them, commented out:
@@ -29,7 +31,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 COURSE="$ROOT/scripts/course"
 
 die() { echo "lab: $*" >&2; exit 2; }
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The labs: "number|title|chapters|hours", from scripts/course/labs.txt.
 labs() { grep -v '^[[:space:]]*\(#\|$\)' "$COURSE/labs.txt"; }
@@ -156,31 +158,42 @@ jobs:
 EOF
 }
 
-cmd_handout() {
-    local n="$1" dir="$2" f out kept=0 stubbed=0
-    grep -q "^$n|" <(labs) || die "there is no lab $n (./scripts/lab.sh list)"
-    [ -n "$dir" ] || die "usage: ./scripts/lab.sh handout N DIR"
-    if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
-        die "$dir exists and is not empty"
-    fi
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
-    case "$dir/" in "$ROOT"/*) [ "$dir" = "$ROOT" ] && die "DIR must not be this tree" ;; esac
+# write_tree N DIR: the files of lab N's handout (N past the last lab: every
+# solution) into the empty or new directory DIR.
+write_tree() {
+    local n="$1" dir="$2" f
+    kept=0 stubbed=0
     while IFS= read -r f; do
         later_lab_file "$n" "$f" && continue
         mkdir -p "$dir/$(dirname "$f")"
         if [ "$f" != scripts/lab.sh ] && grep -IqE 'LAB [0-9]+: (BEGIN|END) (SOLUTION|STUB)' "$ROOT/$f" 2>/dev/null; then
             cut_file "$n" "$f" >"$dir/$f" || die "cannot cut $f (./scripts/lab.sh check)"
+            [ -x "$ROOT/$f" ] && chmod +x "$dir/$f"
             stubbed=$((stubbed + 1))
         else
             cp -p "$ROOT/$f" "$dir/$f"
         fi
         kept=$((kept + 1))
     done < <(source_files)
-    # Files whose mode matters (scripts) keep it through cut_file too.
-    while IFS= read -r f; do
-        [ -f "$dir/$f" ] && [ -x "$ROOT/$f" ] && chmod +x "$dir/$f"
-    done < <(source_files)
+}
+
+# new_dir DIR: DIR, created, which must be empty; prints its absolute path.
+new_dir() {
+    if [ -e "$1" ] && [ -n "$(ls -A "$1" 2>/dev/null)" ]; then
+        die "$1 exists and is not empty"
+    fi
+    mkdir -p "$1"
+    local abs
+    abs=$(cd "$1" && pwd)
+    [ "$abs" != "$ROOT" ] || die "DIR must not be this tree"
+    echo "$abs"
+}
+
+cmd_handout() {
+    local n="$1" dir out
+    grep -q "^$n|" <(labs) || die "there is no lab $n (./scripts/lab.sh list)"
+    dir=$(new_dir "$2")
+    write_tree "$n" "$dir"
     mkdir -p "$dir/.github/workflows"
     workflow "$n" >"$dir/.github/workflows/grade.yml"
     out=$(cd "$dir" && git init -q -b main . && git add -A &&
@@ -189,10 +202,18 @@ cmd_handout() {
     echo "lab: handout for lab $n in $dir ($kept files, $stubbed cut from markers, commit $out)"
 }
 
+cmd_solution() {
+    local dir
+    dir=$(new_dir "$1")
+    write_tree 1000 "$dir"
+    echo "lab: the solutions in $dir ($kept files, $stubbed with markers resolved)"
+}
+
 case "${1:-}" in
     list) cmd_list ;;
     check) cmd_check ;;
     handout) [ $# -eq 3 ] || die "usage: ./scripts/lab.sh handout N DIR"; cmd_handout "$2" "$3" ;;
+    solution) [ $# -eq 2 ] || die "usage: ./scripts/lab.sh solution DIR"; cmd_solution "$2" ;;
     -h|--help|"") usage ;;
-    *) die "unknown command '$1' (list, check, handout)" ;;
+    *) die "unknown command '$1' (list, check, handout, solution)" ;;
 esac

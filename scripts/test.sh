@@ -15,6 +15,8 @@ cargo fmt --all --check
 
 # The hypervisor's build embeds the guest images, so build them first.
 "$ROOT/scripts/build.sh"
+# The images the course's graded tests boot (guests/lab.list, lab 4's lrtos).
+"$ROOT/scripts/course/images.sh" --lab4
 
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -41,8 +43,18 @@ set -e
 step "the book"
 "$ROOT/scripts/check-book.sh" --transcripts
 
-# Add up cargo's "test result: ok. N passed; M failed; ..." lines.
-read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$log")
+step "the course: every handout falls short, every solution scores full"
+set +e
+"$ROOT/scripts/course/prove.sh" 2>&1 | tee -a "$log"
+course_status=${PIPESTATUS[0]}
+set -e
+[ "$course_status" -eq 0 ] || status=$course_status
+
+# Add up cargo's "test result: ok. N passed; M failed; ..." lines and the
+# course proof's "course: N passed, M failed".
+read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 }
+    /^course: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+    END { print p + 0, f + 0 }' "$log")
 if [ "$status" -ne 0 ]; then
     echo "system test logs, if any: $ROOT/target/systest-logs/"
 fi

@@ -5,12 +5,15 @@
 //! the name and `0x` with 16 hex digits, then a line with `pc` and `pstate`.
 //! Bad ids get the same messages as `vmc`. The VM asked about and the bad
 //! ids are random (from `FERROVISOR_LAB_SEED`). They boot the graders' image
-//! (`FERROVISOR_IMAGE`, set by grade.sh to target/images/ferrovisor-lab.img:
+//! (target/images/ferrovisor-lab.img, from scripts/course/images.sh:
 //! VM 1 echo with 16 MiB, VM 2 lrtos with 32 MiB).
 
 use std::time::Instant;
 
-use ferrovisor_harness::{scaled, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
+/// The graders' image: the VMs of guests/lab.list (scripts/course/images.sh).
+const LAB_IMAGE: &str = "target/images/ferrovisor-lab.img";
+
+use ferrovisor_harness::{scaled, workspace_root, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
 /// The VMs of guests/lab.list: name and RAM.
 const VMS: [(&str, u64); 2] = [("echo", 16 << 20), ("lrtos", 32 << 20)];
@@ -24,7 +27,7 @@ fn seed() -> u64 {
 }
 
 fn boot(name: &str) -> Qemu {
-    let mut qemu = Qemu::boot_default(name);
+    let mut qemu = Qemu::boot(&workspace_root().join(LAB_IMAGE), name);
     qemu.wait_for_prompt(BOOT_TIMEOUT);
     qemu
 }

@@ -6,7 +6,10 @@
 //! count. What is typed into echo is random (from `FERROVISOR_LAB_SEED`), and
 //! the count must grow by at least two aux accesses per echoed character.
 
-use ferrovisor_harness::{Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+/// The graders' image: the VMs of guests/lab.list (scripts/course/images.sh).
+const LAB_IMAGE: &str = "target/images/ferrovisor-lab.img";
+
+use ferrovisor_harness::{workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
 
 /// Devices every tree's dispatch table has (lab 3 adds `rng`).
 const DEVICES: [&str; 11] = [
@@ -32,7 +35,7 @@ fn seed() -> u64 {
 }
 
 fn boot(name: &str) -> Qemu {
-    let mut qemu = Qemu::boot_default(name);
+    let mut qemu = Qemu::boot(&workspace_root().join(LAB_IMAGE), name);
     qemu.wait_for_prompt(BOOT_TIMEOUT);
     qemu
 }

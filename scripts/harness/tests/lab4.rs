@@ -76,7 +76,7 @@ fn native_task_list() {
 fn native_uptime_counts_milliseconds() {
     let mut qemu = Qemu::boot(&workspace_root().join(NATIVE_IMAGE), "lab4_native_uptime");
     qemu.expect(TASK_LIST, BOOT_TIMEOUT);
-    let values = uptimes(&mut qemu, 3 + (seed() % 2) as usize);
+    let values = uptimes(&mut qemu, 2 + (seed() % 2) as usize);
     assert!(
         values[0] < 60_000,
         "the first uptime line says {} ms, but lrtos started a moment ago",
@@ -91,6 +91,6 @@ fn vm_uptime_counts_milliseconds() {
     qemu.expect(PROMPT, BOOT_TIMEOUT);
     qemu.send_line("vmc 2");
     qemu.expect(TASK_LIST, STEP_TIMEOUT);
-    let values = uptimes(&mut qemu, 3 + (seed() % 2) as usize);
+    let values = uptimes(&mut qemu, 2 + (seed() % 2) as usize);
     check_steps(&values, "as VM 2 under ferrovisor");
 }
