@@ -5,8 +5,9 @@
 // FIQ, SError}. Each entry makes room for a TrapFrame on the stack, saves
 // x0/x1, puts its own number in x1 and jumps to the common code, which
 // saves the rest, calls `exception_entry(frame, vector)` and returns with
-// ERET. echo only expects entry 5 (IRQ at EL1 on SP_EL1); the Rust side
-// reports any other one and halts.
+// ERET. The handler (the guest's, named with `rt::exception_handler!`) may
+// change the saved registers, ELR included: ERET goes back to what the frame
+// holds then.
 
 // ANCHOR: table
 .equ FRAME_SIZE, 16 * 18                    // x0-x30, ELR, SPSR, ESR, FAR, pad
@@ -23,22 +24,9 @@
 .balign 0x800
 .global __exception_vectors
 __exception_vectors:
-    VECTOR 0
-    VECTOR 1
-    VECTOR 2
-    VECTOR 3
-    VECTOR 4
-    VECTOR 5
-    VECTOR 6
-    VECTOR 7
-    VECTOR 8
-    VECTOR 9
-    VECTOR 10
-    VECTOR 11
-    VECTOR 12
-    VECTOR 13
-    VECTOR 14
-    VECTOR 15
+    .irp number, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    VECTOR \number
+    .endr
 // ANCHOR_END: table
 
 // ANCHOR: save_restore
@@ -66,7 +54,7 @@ __exception_common:
     stp     x2, xzr, [sp, #16 * 17]
 
     mov     x0, sp
-    bl      exception_entry
+    bl      __rt_exception
 
     ldp     x30, x2, [sp, #16 * 15]
     msr     elr_el1, x2

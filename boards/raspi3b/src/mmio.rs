@@ -1,9 +1,11 @@
-//! A typed pointer to a block of device registers.
+//! [`Mmio`]: a typed pointer to a block of device registers.
 
+use crate::PhysAddr;
 use core::marker::PhantomData;
 use core::ops::Deref;
 
-/// Registers of type `T` at a fixed physical address.
+/// Registers of type `T` (a `register_structs!` block) at a fixed physical
+/// address.
 pub struct Mmio<T> {
     base: usize,
     _regs: PhantomData<fn() -> T>,
@@ -15,13 +17,18 @@ impl<T> Mmio<T> {
     /// # Safety
     ///
     /// `base` must be the address of a device whose registers are laid out
-    /// as `T`, accessible (echo runs with the MMU off) for as long as the
-    /// value is used.
-    pub const unsafe fn new(base: usize) -> Self {
+    /// as `T`, accessible as device memory (MMU off, or mapped as device
+    /// memory) for as long as the value is used.
+    pub const unsafe fn new(base: PhysAddr) -> Self {
         Self {
-            base,
+            base: base.as_usize(),
             _regs: PhantomData,
         }
+    }
+
+    /// Where the registers are.
+    pub const fn base(&self) -> PhysAddr {
+        PhysAddr::new(self.base)
     }
 }
 

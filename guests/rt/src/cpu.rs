@@ -28,10 +28,16 @@ pub fn enable_irqs() {
 }
 // ANCHOR_END: irqs
 
-/// Stop this core for good, with every exception masked.
-pub fn halt() -> ! {
+/// Mask debug, SError, IRQ and FIQ.
+pub fn mask_all() {
     DAIF.write(DAIF::D::Masked + DAIF::A::Masked + DAIF::I::Masked + DAIF::F::Masked);
+}
+
+/// Stop this core for good: every exception masked, asleep in WFI (which
+/// QEMU, and ferrovisor, turn into an idle host CPU).
+pub fn halt() -> ! {
+    mask_all();
     loop {
-        asm::wfe();
+        wait_for_interrupt();
     }
 }
