@@ -149,11 +149,15 @@ impl MiniUart {
         }
     }
 
-    /// One read of AUX_MU_LSR_REG: no side effect but clearing the overrun
-    /// flag, so a program can time a device read with it.
+    // ANCHOR: line_status
+    /// One read of AUX_MU_LSR_REG, the register bench's MMIO benchmark
+    /// times: no side effect but clearing the overrun flag; natively it is a
+    /// real device read, and under ferrovisor every read is a trap to the
+    /// virtual UART.
     pub fn line_status(&self) -> u32 {
         self.regs.AUX_MU_LSR_REG.get()
     }
+    // ANCHOR_END: line_status
 }
 
 /// A `ufmt` writer that sends `\n` as `\r\n` ([`MiniUart::write_crlf`]):

@@ -73,9 +73,9 @@ pub fn install_vectors() {
 
         extern "C" {
             /// The vector table in `vectors.s`.
-            static __exception_vectors: u8;
+            static __rt_exception_vectors: u8;
         }
-        VBAR_EL1.set(&raw const __exception_vectors as u64);
+        VBAR_EL1.set(&raw const __rt_exception_vectors as u64);
         barrier::isb(barrier::SY);
     }
 }

@@ -7,9 +7,12 @@
 //!   board or QEMU's `raspi3b`), the release of cores 1-3 from the
 //!   firmware's spin table into that WFI park and the drop to EL1. Under
 //!   ferrovisor the guest starts at EL1 and goes straight on.
-//! * [`exception`] (feature `vectors`): the EL1 vector table, the saved
-//!   [`exception::TrapFrame`], and a report of an unexpected exception.
-//! * the panic handler (feature `panic`): a report on the console, then halt.
+//! * [`exception`]: the EL1 vector table, the saved
+//!   [`exception::TrapFrame`], and a report of an unexpected exception. A
+//!   guest that installs it names its handler with [`exception_handler!`];
+//!   one with vectors of its own (lrtos) never installs it, and the linker
+//!   drops the table (its symbols are `__rt_`-prefixed, so they never clash).
+//! * the panic handler: a report on the console, then halt.
 //! * [`cpu`]: the few instructions a guest's main loop needs (WFI, IRQ
 //!   masking, halt).
 //! * [`board`]: the guest's instances of the board crate's drivers (the
@@ -36,11 +39,10 @@ extern crate std;
 pub mod board;
 pub mod boot;
 pub mod cpu;
-#[cfg(feature = "vectors")]
 pub mod exception;
 #[cfg(feature = "build")]
 pub mod link;
-#[cfg(all(target_os = "none", feature = "panic"))]
+#[cfg(target_os = "none")]
 mod panic;
 
 /// Name the guest and its entry point: `rt::entry!("echo", start)`.

@@ -4,33 +4,36 @@
 // SP_EL1, lower EL in AArch64, lower EL in AArch32} x {synchronous, IRQ,
 // FIQ, SError}. Each entry makes room for a TrapFrame on the stack, saves
 // x0/x1, puts its own number in x1 and jumps to the common code, which
-// saves the rest, calls `exception_entry(frame, vector)` and returns with
+// saves the rest, calls `__rt_exception(frame, vector)` and returns with
 // ERET. The handler (the guest's, named with `rt::exception_handler!`) may
 // change the saved registers, ELR included: ERET goes back to what the frame
-// holds then.
+// holds then. The names are `__rt_`-prefixed so that a guest with vectors of
+// its own (lrtos) links this table without a clash; it never installs it, and
+// the linker drops the unused section, and with it the call of the handler
+// only a guest that installs the table defines.
 
 // ANCHOR: table
-.equ FRAME_SIZE, 16 * 18                    // x0-x30, ELR, SPSR, ESR, FAR, pad
+.equ RT_FRAME_SIZE, 16 * 18                    // x0-x30, ELR, SPSR, ESR, FAR, pad
 
-.macro VECTOR number
+.macro RT_VECTOR number
 .balign 0x80
-    sub     sp, sp, #FRAME_SIZE
+    sub     sp, sp, #RT_FRAME_SIZE
     stp     x0, x1, [sp, #16 * 0]
     mov     x1, #\number
-    b       __exception_common
+    b       __rt_exception_common
 .endm
 
-.section .text.vectors
+.section .text.rt_vectors, "ax"
 .balign 0x800
-.global __exception_vectors
-__exception_vectors:
+.global __rt_exception_vectors
+__rt_exception_vectors:
     .irp number, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
-    VECTOR \number
+    RT_VECTOR \number
     .endr
 // ANCHOR_END: table
 
 // ANCHOR: save_restore
-__exception_common:
+__rt_exception_common:
     stp     x2, x3, [sp, #16 * 1]
     stp     x4, x5, [sp, #16 * 2]
     stp     x6, x7, [sp, #16 * 3]
@@ -75,6 +78,6 @@ __exception_common:
     ldp     x24, x25, [sp, #16 * 12]
     ldp     x26, x27, [sp, #16 * 13]
     ldp     x28, x29, [sp, #16 * 14]
-    add     sp, sp, #FRAME_SIZE
+    add     sp, sp, #RT_FRAME_SIZE
     eret
 // ANCHOR_END: save_restore
