@@ -26,17 +26,15 @@ mod irq;
 mod ring;
 
 #[cfg(target_os = "none")]
-use {
-    embedded_io::Write,
-    rt::board::UART,
-    rt::cpu,
-    rt::exception::{TrapFrame, Vector},
-};
+use {embedded_io::Write, rt::board::UART, rt::cpu};
 
 #[cfg(target_os = "none")]
 rt::entry!("echo", start);
+// ANCHOR: dispatch
+// The one exception echo expects is an IRQ; the runtime reports any other.
 #[cfg(target_os = "none")]
-rt::exception_handler!(exception);
+rt::exception_handler!(irq = irq::handle);
+// ANCHOR_END: dispatch
 
 /// What echo prints once its console is up.
 #[cfg(target_os = "none")]
@@ -63,19 +61,6 @@ fn start() -> ! {
     echo_forever()
 }
 // ANCHOR_END: start
-
-// ANCHOR: dispatch
-/// Every exception taken at EL1: an IRQ goes to [`irq::handle`]; anything
-/// else is a bug, reported by the runtime before it halts.
-#[cfg(target_os = "none")]
-fn exception(frame: &mut TrapFrame, vector: Vector) {
-    if vector == Vector::IRQ_CURRENT_EL_SPX {
-        irq::handle();
-    } else {
-        rt::exception::report_and_halt(frame, vector);
-    }
-}
-// ANCHOR_END: dispatch
 
 // ANCHOR: wfi_loop
 /// Write back what the interrupt handler received; sleep when there is

@@ -40,7 +40,6 @@ use {
     measure::Plan,
     rt::board::{console, UART},
     rt::boot::start_el,
-    rt::exception::{TrapFrame, Vector},
     ufmt::uwriteln,
 };
 
@@ -49,7 +48,7 @@ use {
 #[cfg(target_os = "none")]
 rt::entry!("bench", start, at_el2 = el2_stub::install);
 #[cfg(target_os = "none")]
-rt::exception_handler!(exception);
+rt::exception_handler!(irq = irq::handle);
 
 /// Workload units between two progress lines of the `c` mode.
 #[cfg(target_os = "none")]
@@ -77,17 +76,6 @@ fn start() -> ! {
         measure::QUICK.runs
     );
     menu()
-}
-
-/// Every exception taken at EL1: an IRQ is [`irq::handle`]'s; anything
-/// else is a bug, which the runtime reports before it halts.
-#[cfg(target_os = "none")]
-fn exception(frame: &mut TrapFrame, vector: Vector) {
-    if vector == Vector::IRQ_CURRENT_EL_SPX {
-        irq::handle();
-    } else {
-        rt::exception::report_and_halt(frame, vector);
-    }
 }
 
 // ANCHOR: menu

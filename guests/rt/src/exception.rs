@@ -98,11 +98,34 @@ pub fn report_and_halt(frame: &TrapFrame, vector: Vector) -> ! {
 }
 // ANCHOR_END: report
 
+// ANCHOR: irq_only
+/// The exception handler of a guest that expects IRQs and nothing else:
+/// entry 5, an IRQ taken at EL1 on SP_EL1, goes to `irq`; anything else is
+/// a bug, reported before the core halts.
+pub fn irq_only(frame: &mut TrapFrame, vector: Vector, irq: fn()) {
+    if vector == Vector::IRQ_CURRENT_EL_SPX {
+        irq();
+    } else {
+        report_and_halt(frame, vector);
+    }
+}
+// ANCHOR_END: irq_only
+
 /// Name the guest's exception handler: `rt::exception_handler!(handle)`
 /// with `fn handle(frame: &mut TrapFrame, vector: Vector)`, called by
-/// `vectors.s` for every exception taken to EL1, with exceptions masked.
+/// `vectors.s` for every exception taken to EL1, with exceptions masked;
+/// or `rt::exception_handler!(irq = handle)` with `fn handle()` for a guest
+/// that takes IRQs only ([`irq_only`]).
 #[macro_export]
 macro_rules! exception_handler {
+    (irq = $irq:path) => {
+        /// Called by the runtime's `vectors.s` with the saved registers
+        /// and the vector number: IRQs only.
+        #[no_mangle]
+        extern "C" fn __rt_exception(frame: &mut $crate::exception::TrapFrame, vector: u64) {
+            $crate::exception::irq_only(frame, $crate::exception::Vector(vector), $irq)
+        }
+    };
     ($handler:path) => {
         /// Called by the runtime's `vectors.s` with the saved registers
         /// and the vector number.
