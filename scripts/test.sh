@@ -13,6 +13,9 @@ export FERROVISOR_TOOLS_CHECKED=1
 step "checking formatting (cargo fmt)"
 cargo fmt --all --check
 
+step "the hypervisor's modules import in one direction (scripts/check-imports.sh)"
+"$ROOT/scripts/check-imports.sh"
+
 # The hypervisor's build embeds the guest images, so build them first.
 "$ROOT/scripts/build.sh"
 # The images the course's graded tests boot (guests/lab.list, lab 4's lrtos).
@@ -21,7 +24,7 @@ cargo fmt --all --check
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 # The book's transcripts come from this run (tests/transcripts.rs); drop old ones.

@@ -18,7 +18,7 @@ use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::PERIPHERAL_BASE;
 
 /// The RNG registers (bus address 0x7E10_4000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x10_4000;
+pub const BASE: u64 = PERIPHERAL_BASE.offset(0x10_4000).as_u64();
 /// Bytes of registers the model decodes: RNG_CTRL to the reserved word after
 /// RNG_DATA.
 pub const SIZE: u64 = 0x10;
