@@ -62,6 +62,8 @@ mask() {
         -e 's/0x[0-9a-f]{16}/0xV/g' \
         -e 's/, pc 0x[0-9a-f]+/, pc 0xV/g' \
         -e '/^bench: (run|progress|stopped)/s/[0-9]+/N/g' \
+        -e 's/^uptime: [0-9]+ ms$/uptime: N ms/' \
+        -e 's/^([a-z_0-9]+ +)[0-9]+$/\1N/' \
         "$1"
 }
 

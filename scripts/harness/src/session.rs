@@ -17,6 +17,7 @@
 //! | step | what it does |
 //! | --- | --- |
 //! | `boot [IMAGE]` | start QEMU with IMAGE (default `target/images/kernel8.img`), wait for the prompt |
+//! | `start IMAGE` | start QEMU with IMAGE, a bare guest with no prompt, and wait for nothing |
 //! | `line TEXT` | type TEXT and Enter at the prompt, wait for the next prompt |
 //! | `type TEXT` | type TEXT (escapes `\r`, `\n`, `\t`, `\\`, `\xHH`), wait for nothing |
 //! | `expect TEXT` | wait until TEXT (same escapes) appears |
@@ -34,6 +35,8 @@ pub enum Step {
     /// Start QEMU with this image (relative to the workspace root), wait
     /// for the prompt.
     Boot(String),
+    /// Start QEMU with this image and wait for nothing (a bare guest).
+    Start(String),
     /// Type a line and Enter, wait for the prompt.
     Line(String),
     /// Type these bytes, wait for nothing.
@@ -84,6 +87,8 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
                 "" => DEFAULT_SESSION_IMAGE.to_string(),
                 image => image.to_string(),
             }),
+            "start" if rest.trim().is_empty() => return Err(err("start needs an image".into())),
+            "start" => Step::Start(rest.trim().to_string()),
             "line" => Step::Line(rest.to_string()),
             "type" => Step::Type(unescape(rest).map_err(err)?),
             "expect" if rest.is_empty() => return Err(err("expect needs some text".into())),
@@ -110,14 +115,15 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
             }
             other => {
                 return Err(err(format!(
-                    "unknown step '{other}' (boot, line, type, expect, mark, save)"
+                    "unknown step '{other}' (boot, start, line, type, expect, skip, mark, save)"
                 )))
             }
         };
-        if steps.is_empty() && !matches!(step, Step::Boot(_)) {
-            return Err(err("a session starts with 'boot'".into()));
+        let boots = matches!(step, Step::Boot(_) | Step::Start(_));
+        if steps.is_empty() && !boots {
+            return Err(err("a session starts with 'boot' or 'start'".into()));
         }
-        if matches!(step, Step::Boot(_)) && !steps.is_empty() {
+        if boots && !steps.is_empty() {
             return Err(err("a session boots once".into()));
         }
         steps.push(step);
@@ -255,6 +261,8 @@ mod tests {
     fn refuses_bad_sessions_naming_the_line() {
         let cases = [
             ("line help", 1, "starts with 'boot'"),
+            ("start", 1, "needs an image"),
+            ("start a.bin\nboot", 2, "boots once"),
             ("boot\nboot", 2, "boots once"),
             ("boot\nsave a/b", 2, "not a transcript name"),
             ("boot\nsave a\nsave a", 3, "saved twice"),

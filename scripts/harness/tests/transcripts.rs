@@ -35,6 +35,9 @@ fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
                 shown.extend(q.expect(PROMPT, BOOT_TIMEOUT).into_bytes());
                 qemu = Some(q);
             }
+            Step::Start(image) => {
+                qemu = Some(Qemu::boot(&root.join(image), &format!("transcript-{name}")));
+            }
             Step::Line(line) => {
                 let q = qemu.as_mut().expect("booted");
                 q.send_line(&line);
