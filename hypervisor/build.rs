@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 #[path = "src/board.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod board;
 #[path = "src/vm/list.rs"]
 #[allow(dead_code)]
