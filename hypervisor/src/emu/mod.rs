@@ -330,7 +330,7 @@ pub fn window_of(ipa: u64) -> Option<&'static Window> {
 
 /// The ARM basic interrupt the VideoCore mailbox raises ("ARM Mailbox IRQ",
 /// bit 1 of IRQ_BASIC_PENDING).
-const ARM_IRQ_MAILBOX: u32 = 1;
+const ARM_IRQ_MAILBOX: u32 = raspi3b::irq::BASIC_ARM_MAILBOX;
 
 /// How many counters `vmstat` shows: one per window, and `absent`.
 pub const COUNTED: usize = DEVICE_MAP.len() + 1;
