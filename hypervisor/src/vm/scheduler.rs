@@ -4,6 +4,7 @@
 
 use super::state::VmState;
 
+// ANCHOR: slice_ticks
 /// Counter ticks of a VM's time slice: `weight` base slices of
 /// `base_micros` each, at a counter rate of `freq` Hz.
 pub const fn slice_ticks(weight: u64, base_micros: u64, freq: u64) -> u64 {
@@ -16,6 +17,7 @@ pub const fn slice_ticks(weight: u64, base_micros: u64, freq: u64) -> u64 {
     // base_micros * freq / MICROS_PER_SECOND
     // LAB 5: END STUB
 }
+// ANCHOR_END: slice_ticks
 
 // ANCHOR: pick
 /// Pick the VM to run. `current` is the VM that ran last, `slice_over`

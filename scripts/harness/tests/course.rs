@@ -33,6 +33,7 @@ fn random_word(mut state: u64) -> String {
         .collect()
 }
 
+// ANCHOR: course_test
 #[test]
 fn lab_image_runs_both_vms() {
     let mut qemu = Qemu::boot(
@@ -53,3 +54,4 @@ fn lab_image_runs_both_vms() {
     qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
     qemu.expect(PROMPT, STEP_TIMEOUT);
 }
+// ANCHOR_END: course_test
