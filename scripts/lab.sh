@@ -144,7 +144,7 @@ jobs:
         run: |
           sudo apt-get update -q
           sudo apt-get install -y -q --no-install-recommends qemu-system-arm
-          rustup show
+          rustup toolchain install
       - name: grade
         run: ./scripts/grade.sh $1
       - name: logs of failed tests
