@@ -19,7 +19,7 @@ cargo fmt --all --check
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench -p fuzz --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)
