@@ -420,9 +420,12 @@ proptest! {
             } else {
                 timer.read(op.offset, &mut env);
             }
+            // A channel matched if its flag is up, or if its time has
+            // passed (the flag may have been cleared by this very write).
             let lines = timer.match_lines();
+            let after = system_timer::micros(&env);
             for (channel, at) in due.iter_mut().enumerate() {
-                if lines & 1 << channel != 0 {
+                if lines & 1 << channel != 0 || at.is_some_and(|at| at <= after) {
                     *at = None;
                 }
             }
