@@ -36,6 +36,18 @@ soak_status=$?
 set -e
 [ "$soak_status" -eq 0 ] || status=$soak_status
 
+step "fuzz: the fuzzing guest for half a minute with a fixed seed, then half a minute with a random one"
+set +e
+"$ROOT/scripts/fuzz.sh" --no-build 0.5 --seed 0x2a
+fuzz_status=$?
+random_seed=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+echo "fuzz: random seed 0x$random_seed (replay with ./scripts/fuzz.sh --seed 0x$random_seed)"
+"$ROOT/scripts/fuzz.sh" --no-build 0.5 --seed "0x$random_seed"
+random_status=$?
+set -e
+[ "$fuzz_status" -eq 0 ] || status=$fuzz_status
+[ "$random_status" -eq 0 ] || status=$random_status
+
 step "the book"
 "$ROOT/scripts/check-book.sh"
 
