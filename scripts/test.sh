@@ -13,13 +13,16 @@ export FERROVISOR_TOOLS_CHECKED=1
 step "checking formatting (cargo fmt)"
 cargo fmt --all --check
 
+step "the hypervisor's modules import in one direction (scripts/check-imports.sh)"
+"$ROOT/scripts/check-imports.sh"
+
 # The hypervisor's build embeds the guest images, so build them first.
 "$ROOT/scripts/build.sh"
 
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench -p fuzz --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench -p fuzz --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)

@@ -12,6 +12,10 @@ use ferrovisor::emu::{AccessSize, VirtualBoard};
 use ferrovisor::vm::decode::{access_size, data_abort_refusal, extend, fault_ipa};
 use proptest::prelude::*;
 
+/// Translation faults, levels 0-3 (DFSC 0b0001LL).
+const TRANSLATION_FAULT_FIRST: u32 = 0x04;
+const TRANSLATION_FAULT_LAST: u32 = 0x07;
+
 /// A data abort's ISS, field by field.
 #[derive(Debug, Clone, Copy)]
 struct DataAbort {
@@ -168,9 +172,10 @@ proptest! {
     }
 
     // ANCHOR: mmio_decision
-    /// The MMIO path refuses exactly what it cannot emulate: a table walk,
-    /// an address outside the devices, a syndrome without ISV. What it
-    /// takes, it loads as the instruction would.
+    /// The MMIO path refuses exactly what it cannot emulate: a fault that
+    /// is no translation fault, a table walk, an address outside the
+    /// devices, a syndrome without ISV. What it takes, it loads as the
+    /// instruction would.
     #[test]
     fn the_mmio_decision_refuses_exactly_what_it_cannot_emulate(
         fields in data_abort(),
@@ -191,11 +196,14 @@ proptest! {
             prop_assert_eq!(at, ipa);
         }
         let refusal = data_abort_refusal(abort, at);
-        let emulable = !fields.s1ptw && VirtualBoard::claims(at) && fields.valid;
+        // Stage 2 only ever misses (a translation fault, DFSC 0b0001LL):
+        // any other status cannot be mended by emulation.
+        let translation = (TRANSLATION_FAULT_FIRST..=TRANSLATION_FAULT_LAST).contains(&fields.dfsc);
+        let emulable = translation && !fields.s1ptw && VirtualBoard::claims(at) && fields.valid;
         prop_assert_eq!(refusal.is_none(), emulable, "{:?}", refusal);
         if let Some(reason) = refusal {
             prop_assert!(!reason.is_empty());
-            if !fields.s1ptw && !VirtualBoard::claims(at) {
+            if translation && !fields.s1ptw && !VirtualBoard::claims(at) {
                 prop_assert_eq!(reason.starts_with("store"), fields.write);
                 prop_assert_eq!(reason.starts_with("load"), !fields.write);
             }

@@ -36,7 +36,7 @@ use proptest::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
 /// Operations per case.
-const OPS: usize = 300;
+const OPS: usize = 200;
 
 /// IRQ controller registers (BCM2835 ARM Peripherals, 7.5).
 const IRQ_BASIC_PENDING: u32 = 0x00;

@@ -4,7 +4,6 @@
 //! [`crate::exception`] steps over it; none may touch this guest's own
 //! code or data, so a run only ends when the hypervisor ends it.
 
-use crate::board::{BAUD_RATE, CORE_CLOCK_HZ, UART};
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{CNTVCT_EL0, CNTV_CTL_EL0, CNTV_CVAL_EL0, CNTV_TVAL_EL0, DAIF};
 use core::arch::asm;
@@ -13,18 +12,22 @@ use fuzz::op::{
     LoadForm, Op, StoreForm, SysRegAccess, Width, CHANNEL_PROPERTY, MAILBOX_WORDS, PM_PASSWORD,
     PM_RSTC, PM_RSTC_WRCFG_FULL_RESET, PM_WDOG,
 };
+use raspi3b::map::{
+    AUX_BASE as AUX, BAUD_RATE, DEFAULT_CORE_CLOCK_HZ, MAILBOX_BASE, SYSTEM_TIMER_BASE,
+};
+use rt::board::UART;
 use tock_registers::interfaces::{Readable, Writeable};
 
 /// The AUX block: after any store into it, the console is set up again.
-const AUX_BASE: u64 = 0x3f21_5000;
+const AUX_BASE: u64 = AUX.as_u64();
 const AUX_END: u64 = AUX_BASE + 0x100;
 /// The system timer's CLO.
-const SYSTEM_TIMER_CLO: u64 = 0x3f00_3004;
+const SYSTEM_TIMER_CLO: u64 = SYSTEM_TIMER_BASE.as_u64() + 0x04;
 /// The mailbox: MAIL0_READ, MAIL0_STATUS, MAIL1_WRITE, MAIL1_STATUS.
-const MAIL0_READ: u64 = 0x3f00_b880;
-const MAIL0_STATUS: u64 = 0x3f00_b898;
-const MAIL1_WRITE: u64 = 0x3f00_b8a0;
-const MAIL1_STATUS: u64 = 0x3f00_b8b8;
+const MAIL0_READ: u64 = MAILBOX_BASE.as_u64();
+const MAIL0_STATUS: u64 = MAILBOX_BASE.as_u64() + 0x18;
+const MAIL1_WRITE: u64 = MAILBOX_BASE.as_u64() + 0x20;
+const MAIL1_STATUS: u64 = MAILBOX_BASE.as_u64() + 0x38;
 const MAIL_FULL: u32 = 1 << 31;
 const MAIL_EMPTY: u32 = 1 << 30;
 /// The most answers to take off mailbox 0 after a message (it holds 8).
@@ -93,7 +96,7 @@ fn write32(address: u64, value: u32) {
 /// Put the console back as this guest uses it (an AUX store may have
 /// turned the mini UART off, changed its data size or set DLAB).
 pub fn restore_console() {
-    UART.init(CORE_CLOCK_HZ, BAUD_RATE);
+    UART.init(DEFAULT_CORE_CLOCK_HZ, BAUD_RATE);
 }
 
 /// Set while [`wait`] has armed the virtual timer to wake the VM: the
@@ -381,7 +384,7 @@ fn wait(wfe: bool, masked: bool, ticks: u32) {
 
 /// `len` printable bytes on one line.
 fn burst(len: u16) {
-    let mut w = &UART;
+    let mut w = rt::board::console();
     let _ = ufmt::uwrite!(w, "fuzz: burst ");
     for i in 0..len {
         UART.write_byte(
@@ -399,6 +402,6 @@ fn watchdog_reset() {
     while CNTVCT_EL0.get().wrapping_sub(start) < WATCHDOG_PATIENCE {
         read32(SYSTEM_TIMER_CLO);
     }
-    let mut w = &UART;
+    let mut w = rt::board::console();
     let _ = ufmt::uwriteln!(w, "fuzz: FAILED: the watchdog did not reset this VM");
 }

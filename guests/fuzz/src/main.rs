@@ -12,9 +12,9 @@
 //! It asks for its seed at start (`fuzz: seed? `, see [`fuzz::seed`]) and
 //! otherwise takes one from the system timer, so a run can be replayed.
 //!
-//! It is an ordinary BCM2837 program built like hostile (same board,
-//! linker script, boot code, EL2 to EL1 drop and EL1 vector table, shared
-//! from `guests/hostile/src/` until the guest runtime crate replaces them).
+//! It is an ordinary BCM2837 program on the guest runtime (`guests/rt`:
+//! boot code, EL2 to EL1 drop, core parking, EL1 vectors, panic) and the
+//! board crate (`boards/raspi3b`).
 //!
 //! Built for the host, only a stub `main` is compiled.
 #![cfg_attr(target_os = "none", no_std)]
@@ -22,61 +22,16 @@
 #![deny(missing_docs)]
 
 #[cfg(target_os = "none")]
-#[allow(dead_code)]
-#[path = "../../hostile/src/board.rs"]
-mod board;
-#[cfg(target_os = "none")]
-#[path = "../../hostile/src/boot.rs"]
-mod boot;
-#[cfg(target_os = "none")]
-#[allow(dead_code)]
-#[path = "../../hostile/src/cpu.rs"]
-mod cpu;
-#[cfg(target_os = "none")]
 mod exception;
 #[cfg(target_os = "none")]
 mod exec;
 #[cfg(target_os = "none")]
-#[allow(dead_code)]
-#[path = "../../hostile/src/intc.rs"]
-mod intc;
-#[cfg(target_os = "none")]
-#[path = "../../hostile/src/mailbox.rs"]
-mod mailbox;
-#[cfg(target_os = "none")]
-#[path = "../../hostile/src/mmio.rs"]
-mod mmio;
-#[cfg(target_os = "none")]
 mod run;
-#[cfg(target_os = "none")]
-#[allow(dead_code)]
-#[path = "../../hostile/src/uart.rs"]
-mod uart;
 
-/// The entry point at EL1 ([`boot`] calls it).
 #[cfg(target_os = "none")]
-fn start() -> ! {
-    run::start()
-}
-
-/// What happens when the fuzzer panics: say where, then stop.
+rt::entry!("fuzz", run::start);
 #[cfg(target_os = "none")]
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    let mut w = &board::UART;
-    let message = info.message().as_str().unwrap_or("(formatted message)");
-    let _ = match info.location() {
-        Some(at) => ufmt::uwrite!(
-            w,
-            "\nfuzz: panic at {}:{}: {}\n",
-            at.file(),
-            at.line(),
-            message
-        ),
-        None => ufmt::uwrite!(w, "\nfuzz: panic: {}\n", message),
-    };
-    cpu::halt()
-}
+rt::exception_handler!(exception::handle);
 
 /// Built for the host, there is nothing to run.
 #[cfg(not(target_os = "none"))]

@@ -25,17 +25,19 @@
 //! PSCI SYSTEM_OFF or SYSTEM_RESET, and a watchdog reset.
 
 use crate::rng::Rng;
+use raspi3b::map;
 
 /// Draws are out of this many.
 pub const ROLL: u64 = 100_000;
 
 /// The BCM2837 peripheral window.
-pub const PERIPHERAL_BASE: u64 = 0x3f00_0000;
+pub const PERIPHERAL_BASE: u64 = map::PERIPHERAL_BASE.as_u64();
 /// End of the peripheral window (exclusive).
-pub const PERIPHERAL_END: u64 = 0x4000_0000;
-/// The ARM local peripherals window as the BCM2836 decodes it.
-pub const LOCAL_BASE: u64 = 0x4000_0000;
-/// End of the local window (exclusive).
+pub const PERIPHERAL_END: u64 = map::PERIPHERAL_END.as_u64();
+/// The ARM local peripherals.
+pub const LOCAL_BASE: u64 = map::LOCAL_PERIPHERAL_BASE.as_u64();
+/// End of the local window ferrovisor traps (exclusive): 256 KiB, as the
+/// BCM2836 decodes the QA7 block.
 pub const LOCAL_END: u64 = 0x4004_0000;
 /// The largest IPA the fuzzer reaches for past its RAM (a 40-bit IPA
 /// space, as ferrovisor's stage 2 gives).
@@ -45,7 +47,7 @@ pub const IPA_END: u64 = 1 << 40;
 /// steer to its scratch buffer (a random buffer address in its RAM would
 /// let the firmware overwrite the guest's code, which is no test of the
 /// hypervisor).
-pub const MAIL1_WRITE: u64 = PERIPHERAL_BASE + 0xb880 + 0x20;
+pub const MAIL1_WRITE: u64 = map::MAILBOX_BASE.as_u64() + 0x20;
 /// The mailbox's property channel.
 pub const CHANNEL_PROPERTY: u32 = 8;
 /// Words in the scratch mailbox buffer.
@@ -55,9 +57,9 @@ const MAILBOX_BYTES: u32 = MAILBOX_WORDS as u32 * 4;
 /// The PM watchdog's password (bits 31:24 of every write).
 pub const PM_PASSWORD: u32 = 0x5a00_0000;
 /// PM_RSTC and PM_WDOG.
-pub const PM_RSTC: u64 = PERIPHERAL_BASE + 0x10_001c;
+pub const PM_RSTC: u64 = map::PM_BASE.as_u64() + 0x1c;
 /// PM_WDOG: the watchdog's timeout.
-pub const PM_WDOG: u64 = PERIPHERAL_BASE + 0x10_0024;
+pub const PM_WDOG: u64 = map::PM_BASE.as_u64() + 0x24;
 /// PM_RSTC.WRCFG = full reset.
 pub const PM_RSTC_WRCFG_FULL_RESET: u32 = 0x20;
 
@@ -476,11 +478,11 @@ fn load_form(rng: &mut Rng) -> LoadForm {
 /// A write to a register that makes a device do something, with values
 /// drawn for it.
 fn register(rng: &mut Rng) -> Op {
-    const IRQ: u64 = PERIPHERAL_BASE + 0xb200;
-    const TIMER: u64 = PERIPHERAL_BASE + 0x3000;
-    const GPIO: u64 = PERIPHERAL_BASE + 0x20_0000;
-    const AUX: u64 = PERIPHERAL_BASE + 0x21_5000;
-    const MAILBOX: u64 = PERIPHERAL_BASE + 0xb880;
+    const IRQ: u64 = map::INTERRUPT_CONTROLLER_BASE.as_u64();
+    const TIMER: u64 = map::SYSTEM_TIMER_BASE.as_u64();
+    const GPIO: u64 = map::GPIO_BASE.as_u64();
+    const AUX: u64 = map::AUX_BASE.as_u64();
+    const MAILBOX: u64 = map::MAILBOX_BASE.as_u64();
     // Interrupt controller: FIQ control, enables, disables.
     const IRQ_REGISTERS: [u64; 7] = [
         IRQ + 0x0c,

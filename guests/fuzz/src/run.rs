@@ -1,13 +1,14 @@
 //! The fuzzer's run: set up, get the seed, then draw and run operations
 //! for ever, with a heartbeat every [`HEARTBEAT_EVERY`] operations.
 
-use crate::board::{BAUD_RATE, CORE_CLOCK_HZ, MAILBOX, UART};
 use crate::{exception, exec};
 use aarch64_cpu::registers::{CNTFRQ_EL0, CNTVCT_EL0};
 use fuzz::op::{Layout, Op, Stop};
 use fuzz::report::{Announcement, Counters, Heartbeat, HEARTBEAT_EVERY};
 use fuzz::rng::Rng;
 use fuzz::seed::{SeedLine, Typed, PROMPT};
+use raspi3b::map::SYSTEM_TIMER_BASE;
+use rt::board::{console, MAILBOX, UART};
 use tock_registers::interfaces::Readable;
 use ufmt::{uwrite, uwriteln};
 
@@ -17,14 +18,14 @@ const DEFAULT_RAM_END: u64 = 16 << 20;
 /// How long to wait for a seed to be typed, in seconds.
 const SEED_WAIT_SECONDS: u64 = 5;
 /// The system timer's CLO: where an untyped seed comes from.
-const SYSTEM_TIMER_CLO: u64 = 0x3f00_3004;
+const SYSTEM_TIMER_CLO: u64 = SYSTEM_TIMER_BASE.as_u64() + 0x04;
 
 /// Set up, ask for the seed, fuzz for ever.
 pub fn start() -> ! {
-    exception::install_vectors();
-    UART.init(CORE_CLOCK_HZ, BAUD_RATE);
+    rt::exception::install_vectors();
+    rt::board::init_console();
     let ram_end = MAILBOX.arm_memory_end().unwrap_or(DEFAULT_RAM_END);
-    let mut w = &UART;
+    let mut w = console();
     let _ = uwriteln!(
         w,
         "fuzz: a guest that throws random traps at its hypervisor; RAM ends at {:#x}",
@@ -40,7 +41,7 @@ pub fn start() -> ! {
 
 /// Print the prompt and read a seed line, for a few seconds at most.
 fn ask_seed() -> Option<u64> {
-    let mut w = &UART;
+    let mut w = console();
     let _ = uwrite!(w, "{}", PROMPT);
     let mut line = SeedLine::new();
     let start = CNTVCT_EL0.get();
@@ -68,7 +69,7 @@ fn board_seed() -> u64 {
 /// Draw and run operations for ever.
 fn fuzz(seed: u64, layout: Layout) -> ! {
     let mut rng = Rng::new(seed);
-    let mut w = &UART;
+    let mut w = console();
     let mut ops = 0u64;
     loop {
         let op = Op::draw(&mut rng, &layout);
@@ -99,7 +100,7 @@ fn fuzz(seed: u64, layout: Layout) -> ! {
 
 /// Print a heartbeat.
 fn heartbeat(seed: u64, ops: u64) {
-    let mut w = &UART;
+    let mut w = console();
     let counters = Counters {
         ops,
         exceptions: exception::exceptions(),

@@ -1,17 +1,21 @@
 //! What the hypervisor does when a guest exits: one function per reason.
 //!
-//! Every exit either is handled (the guest resumes after the trapped
-//! instruction), puts the VM to sleep (WFI), or stops that VM alone with a
-//! one-line report. Nothing a guest does stops the hypervisor.
+//! A handler gets the VM it serves, where the VM sits ([`Seat`]) and the
+//! CPU, and returns what the loop must do next ([`Next`]): resume the
+//! guest after the trapped instruction, let it sleep (WFI), end its slice,
+//! serve a physical interrupt, reset it, or stop that VM alone with a
+//! one-line report. Nothing a guest does stops the hypervisor, and no
+//! handler reaches into the loop's owner.
 
+use super::cpu::Cpu;
+use super::debug::Answer;
 use super::decode;
-use super::machine::{Hypervisor, SCROLLBACKS};
-use super::state::{ExitKind, VmState};
+use super::guest::{Seat, Vm};
+use super::inject;
+use super::state::{ExitKind, Fault, Why};
 use crate::arch::aarch64::esr::{Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
-use crate::arch::aarch64::{cpu, timer};
 use crate::emu::{Access, VmEnv};
-use crate::kernel::irq;
 use crate::log;
 use ufmt::uWrite;
 
@@ -22,98 +26,122 @@ const WFX_IS_WFE: u32 = 1;
 /// The zero register's number.
 const XZR: u8 = 31;
 
+// ANCHOR: next
+/// What the loop must do after an exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Resume the guest.
+    Resume,
+    /// WFI with no interrupt pending: the VM sleeps until one is.
+    Sleep,
+    /// WFE: the VM gives up the rest of its time slice.
+    EndSlice,
+    /// A physical interrupt ended the run: serve it.
+    ServeInterrupts,
+    /// Restart the VM from its image (PSCI SYSTEM_RESET).
+    Reset,
+    /// Stop the VM, for this reason.
+    Stop(Why),
+}
+// ANCHOR_END: next
+
 // ANCHOR: psci
-/// SMCCC function ids answered for a VM (PSCI 1.1, 32- and 64-bit forms).
+/// SMCCC function ids answered for a VM: PSCI 1.1 (Arm DEN0022), the
+/// SMC32 and SMC64 forms; SMCCC_VERSION is not (SMCCC 1.0).
 const PSCI_VERSION: u64 = 0x8400_0000;
+const PSCI_CPU_SUSPEND_32: u64 = 0x8400_0001;
+const PSCI_CPU_SUSPEND_64: u64 = 0xc400_0001;
+const PSCI_CPU_OFF: u64 = 0x8400_0002;
 const PSCI_CPU_ON_32: u64 = 0x8400_0003;
 const PSCI_CPU_ON_64: u64 = 0xc400_0003;
+const PSCI_AFFINITY_INFO_32: u64 = 0x8400_0004;
+const PSCI_AFFINITY_INFO_64: u64 = 0xc400_0004;
+const PSCI_MIGRATE_INFO_TYPE: u64 = 0x8400_0006;
 const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
 const PSCI_SYSTEM_RESET: u64 = 0x8400_0009;
 const PSCI_FEATURES: u64 = 0x8400_000a;
 /// What PSCI_VERSION returns: 1.1.
 const PSCI_VERSION_1_1: u64 = 0x0001_0001;
+/// MIGRATE_INFO_TYPE: 2, no Trusted OS, nothing to migrate.
+const MIGRATE_INFO_TYPE_NONE: u64 = 2;
+/// AFFINITY_INFO: the affinity instance is ON.
+const AFFINITY_ON: u64 = 0;
+/// The highest affinity level AFFINITY_INFO takes (MPIDR Aff3 is level 3).
+const AFFINITY_LEVEL_MAX: u64 = 3;
+/// MPIDR affinity fields Aff0-Aff2 (bits 23:0) and Aff3 (bits 39:32), a
+/// level's field being 8 bits wide.
+const MPIDR_AFF_MASK: u64 = 0xff_00ff_ffff;
+const AFFINITY_BITS: u64 = 8;
+/// The one vCPU's affinity (VMPIDR_EL2 gives it Aff0 = 0, the rest 0).
+const VCPU0_AFFINITY: u64 = 0;
 /// SMCCC and PSCI return codes.
-const SMCCC_NOT_SUPPORTED: u64 = -1i64 as u64;
-const PSCI_ALREADY_ON: u64 = -4i64 as u64;
 const PSCI_SUCCESS: u64 = 0;
+const SMCCC_NOT_SUPPORTED: u64 = -1i64 as u64;
+const PSCI_INVALID_PARAMETERS: u64 = -2i64 as u64;
+const PSCI_ALREADY_ON: u64 = -4i64 as u64;
+/// SMCCC: a function id is W0 (bits 63:32 of x0 are ignored).
+const SMCCC_FUNCTION_MASK: u64 = 0xffff_ffff;
 // ANCHOR_END: psci
 
 // ANCHOR: handle
-/// Handle the exit of VM `index` through exception `vector`.
-pub fn handle(hyp: &mut Hypervisor, index: usize, vector: u64) {
+/// Handle the exit of `vm` through exception `vector`.
+pub fn handle(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, vector: u64) -> Next {
     match vector {
         VECTOR_LOWER_IRQ => {
-            hyp.vms[index].exits.count(ExitKind::Irq);
-            irq::handle();
+            vm.exits.count(ExitKind::Irq);
+            Next::ServeInterrupts
         }
-        VECTOR_LOWER_SYNC => synchronous(hyp, index),
+        VECTOR_LOWER_SYNC => synchronous(vm, seat, cpu),
         _ => {
-            hyp.vms[index].exits.count(ExitKind::Other);
+            vm.exits.count(ExitKind::Other);
             fault(
-                hyp,
-                index,
+                vm,
+                seat,
                 "an FIQ, SError or AArch32 exception reached EL2",
                 0,
-            );
+            )
         }
     }
-    reset_if_requested(hyp, index);
 }
 
-// ANCHOR: watchdog_reset
-/// If VM `index`'s PM watchdog ran out with a full reset configured,
-/// restart that VM (only that one) from its image, as the board would
-/// reboot. Checked after every exit, and by the scheduler for a sleeping
-/// VM whose watchdog deadline passed. Returns whether it reset the VM.
-pub fn reset_if_requested(hyp: &mut Hypervisor, index: usize) -> bool {
-    let vm = &mut hyp.vms[index];
-    let alive = matches!(vm.state, VmState::Runnable | VmState::Sleeping);
-    if !vm.board.take_reset_request() || !alive {
-        return false;
-    }
-    log!(
-        "VM {} '{}' reset itself through the PM watchdog",
-        index + 1,
-        vm.name()
-    );
-    hyp.reset_vm(index);
-    true
-}
-// ANCHOR_END: watchdog_reset
-
-fn synchronous(hyp: &mut Hypervisor, index: usize) {
-    let esr = Esr(hyp.vms[index].frame.esr);
+fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
+    let esr = Esr(vm.frame.esr);
     match esr.class() {
         ExceptionClass::TrappedWfx => {
-            hyp.vms[index].exits.count(ExitKind::Wfx);
-            wfx(hyp, index, esr.iss() & WFX_IS_WFE != 0);
+            vm.exits.count(ExitKind::Wfx);
+            wfx(vm, seat, cpu, esr.iss() & WFX_IS_WFE != 0)
         }
         ExceptionClass::Hvc64 => {
-            hyp.vms[index].exits.count(ExitKind::Hvc);
-            smccc(hyp, index);
+            vm.exits.count(ExitKind::Hvc);
+            smccc(vm, seat, cpu)
         }
         ExceptionClass::Smc64 => {
-            hyp.vms[index].exits.count(ExitKind::Hvc);
+            vm.exits.count(ExitKind::Hvc);
             // A trapped SMC returns to the SMC itself: step over it.
-            hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
-            smccc(hyp, index);
+            vm.frame.pc += INSTRUCTION_BYTES;
+            smccc(vm, seat, cpu)
         }
         ExceptionClass::TrappedSysReg => {
-            hyp.vms[index].exits.count(ExitKind::SysReg);
-            system_register(hyp, index, SysRegIss(esr.iss()));
+            vm.exits.count(ExitKind::SysReg);
+            system_register(vm, cpu, SysRegIss(esr.iss()))
         }
         ExceptionClass::DataAbortLower => {
-            hyp.vms[index].exits.count(ExitKind::Mmio);
-            data_abort(hyp, index, esr);
+            vm.exits.count(ExitKind::Mmio);
+            data_abort(vm, seat, cpu, esr)
         }
         ExceptionClass::InstructionAbortLower => {
-            hyp.vms[index].exits.count(ExitKind::Other);
-            instruction_abort(hyp, index, esr);
+            vm.exits.count(ExitKind::Other);
+            instruction_abort(vm, seat, esr)
+        }
+        ExceptionClass::Unknown => {
+            // Undefined at EL1 on a real A53 too: the guest's to handle.
+            vm.exits.count(ExitKind::Other);
+            undefined(vm, cpu)
         }
         class => {
-            hyp.vms[index].exits.count(ExitKind::Other);
-            let far = hyp.vms[index].frame.far;
-            fault(hyp, index, class.name(), far);
+            vm.exits.count(ExitKind::Other);
+            let far = vm.frame.far;
+            fault(vm, seat, class.name(), far)
         }
     }
 }
@@ -122,52 +150,115 @@ fn synchronous(hyp: &mut Hypervisor, index: usize) {
 // ANCHOR: wfx
 /// WFI: sleep until an interrupt is pending for the VM. WFE: give up the
 /// rest of the time slice.
-fn wfx(hyp: &mut Hypervisor, index: usize, is_wfe: bool) {
-    hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
+fn wfx(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, is_wfe: bool) -> Next {
+    vm.frame.pc += INSTRUCTION_BYTES;
     if is_wfe {
-        hyp.end_slice();
-        return;
+        return Next::EndSlice;
     }
-    let (irq, fiq) = hyp.interrupt_lines(index, timer::now().ticks);
-    if !irq && !fiq {
-        hyp.vms[index].state = VmState::Sleeping;
+    let now = cpu.now().ticks;
+    match vm.interrupt_lines(seat, cpu, now) {
+        (false, false) => Next::Sleep,
+        _ => Next::Resume,
     }
 }
 // ANCHOR_END: wfx
 
 // ANCHOR: smccc
-/// HVC or SMC: answer the PSCI calls that make sense for a one-core VM and
+/// HVC or SMC: PSCI 1.1 for a VM with one vCPU (its MPIDR affinity 0), and
 /// NOT_SUPPORTED for every other function id, as KVM does.
-fn smccc(hyp: &mut Hypervisor, index: usize) {
-    let function = hyp.vms[index].frame.x[0] & 0xffff_ffff;
+fn smccc(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
+    let function = vm.frame.x[0] & SMCCC_FUNCTION_MASK;
+    let (arg1, arg2) = (vm.frame.x[1], vm.frame.x[2]);
     let result = match function {
         PSCI_VERSION => PSCI_VERSION_1_1,
-        PSCI_CPU_ON_32 | PSCI_CPU_ON_64 => PSCI_ALREADY_ON,
-        PSCI_FEATURES => match hyp.vms[index].frame.x[1] & 0xffff_ffff {
-            PSCI_VERSION | PSCI_SYSTEM_OFF | PSCI_SYSTEM_RESET | PSCI_FEATURES => PSCI_SUCCESS,
-            _ => SMCCC_NOT_SUPPORTED,
-        },
+        PSCI_FEATURES => features(arg1 & SMCCC_FUNCTION_MASK),
+        PSCI_CPU_SUSPEND_32 | PSCI_CPU_SUSPEND_64 => {
+            // Every power state is a standby: wait for an interrupt, as WFI
+            // does, and return SUCCESS (a power-down state may return like
+            // this too; the caller then resumes after the call).
+            vm.frame.x[0] = PSCI_SUCCESS;
+            let now = cpu.now().ticks;
+            return match vm.interrupt_lines(seat, cpu, now) {
+                (false, false) => Next::Sleep,
+                _ => Next::Resume,
+            };
+        }
+        PSCI_CPU_OFF => {
+            log!(
+                "VM {} '{}' turned its only CPU off (PSCI CPU_OFF)",
+                seat.id(),
+                vm.name()
+            );
+            return Next::Stop(Why::PoweredOff);
+        }
+        PSCI_CPU_ON_32 | PSCI_CPU_ON_64 => {
+            if arg1 & MPIDR_AFF_MASK == VCPU0_AFFINITY {
+                PSCI_ALREADY_ON
+            } else {
+                PSCI_INVALID_PARAMETERS
+            }
+        }
+        PSCI_AFFINITY_INFO_32 | PSCI_AFFINITY_INFO_64 => affinity_info(arg1, arg2),
+        PSCI_MIGRATE_INFO_TYPE => MIGRATE_INFO_TYPE_NONE,
         PSCI_SYSTEM_OFF => {
             log!(
                 "VM {} '{}' powered itself off (PSCI SYSTEM_OFF)",
-                index + 1,
-                hyp.vms[index].name()
+                seat.id(),
+                vm.name()
             );
-            hyp.stop_vm(index, VmState::Stopped, super::machine::POWERED_OFF);
-            return;
+            return Next::Stop(Why::PoweredOff);
         }
         PSCI_SYSTEM_RESET => {
             log!(
                 "VM {} '{}' reset itself (PSCI SYSTEM_RESET)",
-                index + 1,
-                hyp.vms[index].name()
+                seat.id(),
+                vm.name()
             );
-            hyp.reset_vm(index);
-            return;
+            return Next::Reset;
         }
         _ => SMCCC_NOT_SUPPORTED,
     };
-    hyp.vms[index].frame.x[0] = result;
+    vm.frame.x[0] = result;
+    Next::Resume
+}
+
+/// PSCI_FEATURES: SUCCESS (no feature flags: CPU_SUSPEND takes the
+/// original power-state format, no OS-initiated mode) for each function
+/// answered above, NOT_SUPPORTED for the rest (SMCCC_VERSION included).
+fn features(function: u64) -> u64 {
+    match function {
+        PSCI_VERSION
+        | PSCI_CPU_SUSPEND_32
+        | PSCI_CPU_SUSPEND_64
+        | PSCI_CPU_OFF
+        | PSCI_CPU_ON_32
+        | PSCI_CPU_ON_64
+        | PSCI_AFFINITY_INFO_32
+        | PSCI_AFFINITY_INFO_64
+        | PSCI_MIGRATE_INFO_TYPE
+        | PSCI_SYSTEM_OFF
+        | PSCI_SYSTEM_RESET
+        | PSCI_FEATURES => PSCI_SUCCESS,
+        _ => SMCCC_NOT_SUPPORTED,
+    }
+}
+
+/// AFFINITY_INFO(target, lowest level): the one vCPU is ON; any affinity
+/// that does not contain it does not exist.
+fn affinity_info(target: u64, lowest_level: u64) -> u64 {
+    if lowest_level > AFFINITY_LEVEL_MAX {
+        return PSCI_INVALID_PARAMETERS;
+    }
+    // Ignore the fields below the lowest level asked about.
+    let ignored = match lowest_level {
+        0 => 0,
+        level => (1u64 << (AFFINITY_BITS * level.min(3))) - 1,
+    };
+    if (target & MPIDR_AFF_MASK) & !ignored == VCPU0_AFFINITY {
+        AFFINITY_ON
+    } else {
+        PSCI_INVALID_PARAMETERS
+    }
 }
 // ANCHOR_END: smccc
 
@@ -211,25 +302,50 @@ const ACTLR_EL1: SysReg = SysReg {
     crm: 0,
     op2: 1,
 };
-/// Implementation defined registers live at op0 = 3, CRn = 11 or 15.
-const IMPDEF_CRN: [u8; 2] = [11, 15];
+/// The implementation defined registers of the Cortex-A53 (TRM r0p4, 4.2),
+/// trapped by HCR_EL2.TIDCP: read as zero, writes ignored. The rest of
+/// their space (op0 = 3, CRn = 11 or 15) is UNDEFINED on the A53.
+const A53_IMPDEF: [SysReg; 8] = [
+    // L2CTLR_EL1, L2ECTLR_EL1.
+    impdef(11, 0, 2),
+    impdef(11, 0, 3),
+    // L2ACTLR_EL1.
+    impdef(15, 0, 0),
+    // CPUACTLR_EL1, CPUECTLR_EL1, CPUMERRSR_EL1, L2MERRSR_EL1.
+    impdef(15, 2, 0),
+    impdef(15, 2, 1),
+    impdef(15, 2, 2),
+    impdef(15, 2, 3),
+    // CBAR_EL1.
+    impdef(15, 3, 0),
+];
+
+/// An A53 implementation defined register: op0 = 3, op1 = 1.
+const fn impdef(crn: u8, crm: u8, op2: u8) -> SysReg {
+    SysReg {
+        op0: 3,
+        op1: 1,
+        crn,
+        crm,
+        op2,
+    }
+}
 /// DC ISW / DC CSW / DC CISW: op0 = 1, op1 = 0, CRn = 7, CRm = 6/10/14, op2 = 2.
 const DC_BY_SET_WAY_CRM: [u8; 3] = [6, 10, 14];
 
-/// A trapped system register access: emulate it or stop the VM.
-fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
+/// A trapped system register access: emulate it, or make it UNDEFINED.
+fn system_register(vm: &mut Vm, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
     let reg = iss.register();
     let rt = iss.rt();
-    let vm = &mut hyp.vms[index];
     let value = if rt == XZR {
         0
     } else {
         vm.frame.x[rt as usize]
     };
     let read_result = match reg {
-        CNTPCT_EL0 => Some(timer::now().ticks.wrapping_sub(vm.cntvoff)),
+        CNTPCT_EL0 => Some(cpu.now().ticks.wrapping_sub(vm.cntvoff)),
         CNTP_TVAL_EL0 | CNTP_CTL_EL0 | CNTP_CVAL_EL0 | ACTLR_EL1 => Some(0),
-        SysReg { op0: 3, crn, .. } if IMPDEF_CRN.contains(&crn) => Some(0),
+        reg if A53_IMPDEF.contains(&reg) => Some(0),
         SysReg {
             op0: 1,
             op1: 0,
@@ -240,10 +356,13 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
             // By set/way operations act on the whole cache, which the
             // hypervisor shares: always clean as well as invalidate, so no
             // one else's data is thrown away.
-            cpu::clean_invalidate_by_set_way(value);
+            cpu.clean_invalidate_by_set_way(value);
             Some(0)
         }
-        _ => None,
+        _ => match vm.debug.access(reg, (!iss.is_read()).then_some(value)) {
+            Answer::Value(v) => Some(v),
+            Answer::Undefined | Answer::NotMine => None,
+        },
     };
     match read_result {
         Some(result) => {
@@ -251,39 +370,33 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
                 vm.frame.x[rt as usize] = result;
             }
             vm.frame.pc += INSTRUCTION_BYTES;
+            Next::Resume
         }
-        None => {
-            let what = if iss.is_read() {
-                "read of an unknown system register"
-            } else {
-                "write to an unknown system register"
-            };
-            log!(
-                "VM {} '{}': {} S{}_{}_C{}_C{}_{}",
-                index + 1,
-                vm.name(),
-                what,
-                reg.op0,
-                reg.op1,
-                reg.crn,
-                reg.crm,
-                reg.op2
-            );
-            fault(hyp, index, what, 0);
-        }
+        // What a Cortex-A53 does not have is UNDEFINED there: the guest
+        // takes the exception at EL1, as on the board.
+        None => undefined(vm, cpu),
     }
 }
+
+// ANCHOR: undefined
+/// Make the guest take an Undefined Instruction exception at EL1 for the
+/// instruction it trapped on.
+fn undefined(vm: &mut Vm, cpu: &mut impl Cpu) -> Next {
+    vm.inject_exception(cpu, inject::ESR_UNDEFINED);
+    Next::Resume
+}
+// ANCHOR_END: undefined
 // ANCHOR_END: sysreg
 
 // ANCHOR: mmio
 /// A stage-2 data abort: an access to an emulated device, or a fault.
-fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
-    let frame = &hyp.vms[index].frame;
-    let Some(abort) = esr.abort() else { return };
-    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
+fn data_abort(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Next {
+    let Some(abort) = esr.abort() else {
+        return Next::Resume;
+    };
+    let ipa = decode::fault_ipa(abort, vm.frame.hpfar, vm.frame.far);
     if let Some(refusal) = decode::data_abort_refusal(abort, ipa) {
-        fault(hyp, index, refusal, ipa);
-        return;
+        return fault(vm, seat, refusal, ipa);
     }
     let size = decode::access_size(abort.access_size());
     let rt = abort.register();
@@ -292,12 +405,12 @@ fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
         let value = if rt == XZR {
             0
         } else {
-            hyp.vms[index].frame.x[rt as usize]
+            vm.frame.x[rt as usize]
         };
-        let (board, mut env) = hyp.env_for_device(index);
+        let (board, mut env) = vm.env(seat, cpu);
         board.write(ipa, size, value, &mut env)
     } else {
-        let (board, mut env) = hyp.env_for_device(index);
+        let (board, mut env) = vm.env(seat, cpu);
         let access = board.read(ipa, size, &mut env);
         if let Some(access) = access {
             let value = decode::extend(
@@ -307,36 +420,36 @@ fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
                 abort.sixty_four_bit(),
             );
             if rt != XZR {
-                hyp.vms[index].frame.x[rt as usize] = value;
+                vm.frame.x[rt as usize] = value;
             }
         }
         access
     };
     let Some(access) = access else {
         // `data_abort_refusal` checked the address: not reached.
-        fault(hyp, index, "access outside the VM's RAM and devices", ipa);
-        return;
+        return fault(vm, seat, "access outside the VM's RAM and devices", ipa);
     };
-    hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
-    trace(hyp, index, ipa, write, access);
+    vm.frame.pc += INSTRUCTION_BYTES;
+    trace(vm, seat, cpu, ipa, write, access);
+    Next::Resume
 }
 // ANCHOR_END: mmio
 
 // ANCHOR: trace
 /// `vmtrace`: log the access into the VM's console if tracing is on.
-fn trace(hyp: &mut Hypervisor, index: usize, ipa: u64, write: bool, access: Access) {
-    let mut tracer = hyp.vms[index].trace;
+fn trace(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64, write: bool, access: Access) {
+    let mut tracer = vm.trace;
     if !tracer.is_on() {
         return;
     }
     let at_line_start = {
-        let scrollback = SCROLLBACKS[index].lock();
+        let scrollback = seat.consoles.scrollbacks[seat.index].lock();
         let (older, newer) = scrollback.as_slices();
         newer.last().or(older.last()).is_none_or(|&c| c == b'\n')
     };
-    let (_, mut env) = hyp.env_for_device(index);
+    let (_, mut env) = vm.env(seat, cpu);
     let _ = tracer.record(&mut ConsoleOf(&mut env), ipa, write, access, at_line_start);
-    hyp.vms[index].trace = tracer;
+    vm.trace = tracer;
 }
 
 /// A VM's console output (scrollback, and the wire when focused) as a
@@ -360,29 +473,35 @@ impl uWrite for ConsoleOf<'_> {
 /// maps nothing else; the device windows trap every access, and a fetch
 /// cannot be emulated), or its stage-1 tables for a fetch are not in its
 /// RAM. Nothing to emulate: stop it.
-fn instruction_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
-    let frame = &hyp.vms[index].frame;
-    let Some(abort) = esr.abort() else { return };
-    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
-    fault(hyp, index, decode::instruction_abort_reason(abort), ipa);
+fn instruction_abort(vm: &mut Vm, seat: Seat, esr: Esr) -> Next {
+    let Some(abort) = esr.abort() else {
+        return Next::Resume;
+    };
+    let ipa = decode::fault_ipa(abort, vm.frame.hpfar, vm.frame.far);
+    fault(vm, seat, decode::instruction_abort_reason(abort), ipa)
 }
 // ANCHOR_END: instruction_abort
 
 // ANCHOR: fault
-/// Stop VM `index` alone, with one line naming the VM, the fault and the
+/// Stop the VM alone, with one line naming the VM, the fault and the
 /// address. The hypervisor and the other VMs carry on.
-fn fault(hyp: &mut Hypervisor, index: usize, what: &'static str, address: u64) {
-    let vm = &hyp.vms[index];
+fn fault(vm: &Vm, seat: Seat, what: &'static str, address: u64) -> Next {
+    let fault = Fault {
+        what,
+        address,
+        pc: vm.frame.pc,
+        ec: Esr(vm.frame.esr).ec(),
+    };
     log!(
         "VM {} '{}' halted: {} (EC {:#x}) at address {:#x}, pc {:#x}; 'vmreset {}' restarts it",
-        index + 1,
+        seat.id(),
         vm.name(),
         what,
-        Esr(vm.frame.esr).ec(),
+        fault.ec,
         address,
-        vm.frame.pc,
-        index + 1
+        fault.pc,
+        seat.id()
     );
-    hyp.stop_vm(index, VmState::Halted, what);
+    Next::Stop(Why::Faulted(fault))
 }
 // ANCHOR_END: fault

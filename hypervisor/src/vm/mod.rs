@@ -2,14 +2,21 @@
 //! scheduler and the run loop.
 
 pub mod config;
+pub mod cpu;
+pub mod debug;
 pub mod decode;
+pub mod exits;
+pub mod guest;
+pub mod id;
+pub mod inject;
 pub mod list;
+pub mod machine;
 pub mod scheduler;
 pub mod state;
 pub mod table;
 pub mod trace;
 
-#[cfg(target_os = "none")]
-pub mod exits;
-#[cfg(target_os = "none")]
-pub mod machine;
+#[cfg(test)]
+pub mod fake_cpu;
+#[cfg(test)]
+mod tests;

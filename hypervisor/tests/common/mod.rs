@@ -20,7 +20,7 @@ pub use ferrovisor::emu::{Device, VmEnv};
 
 /// Cases per target when `FUZZ_CASES` is not set: a few seconds each in a
 /// debug build.
-const DEFAULT_CASES: u32 = 256;
+const DEFAULT_CASES: u32 = 96;
 
 /// The proptest configuration of every fuzz target: `FUZZ_CASES` cases (or
 /// [`DEFAULT_CASES`]).

@@ -73,18 +73,60 @@ pub fn read_vtimer() -> (u64, u64) {
 }
 
 /// Switch the virtual timer off (after saving a vCPU's copy of it).
-pub fn disable_vtimer() {
-    // SAFETY: the vCPU's timer state was saved by the caller.
+///
+/// # Safety
+///
+/// The caller must have saved the loaded vCPU's CNTV_CTL_EL0 (with its
+/// EL1 state): this throws it away.
+pub unsafe fn disable_vtimer() {
+    // SAFETY: the caller saved the vCPU's timer state.
     unsafe { core::arch::asm!("msr cntv_ctl_el0, xzr", "isb", options(nostack)) };
 }
 
 /// Set CNTVOFF_EL2: the guest's virtual counter is the physical one minus this.
-pub fn set_cntvoff(offset: u64) {
-    // SAFETY: only guests read the virtual counter; the hypervisor uses
-    // the physical one.
+///
+/// # Safety
+///
+/// Only between guest runs, with the offset of the VM about to run: a
+/// guest whose offset changed under it would see its time jump. (The
+/// hypervisor itself reads the physical counter, which this leaves alone.)
+pub unsafe fn set_cntvoff(offset: u64) {
+    // SAFETY: the caller is between guest runs.
     unsafe { core::arch::asm!("msr cntvoff_el2, {}", "isb", in(reg) offset, options(nostack)) };
 }
 // ANCHOR_END: vtimer
+
+// ANCHOR: el1_exception
+/// The loaded vCPU's VBAR_EL1.
+pub fn read_vbar_el1() -> u64 {
+    let vbar: u64;
+    // SAFETY: reading a system register has no side effect.
+    unsafe { core::arch::asm!("mrs {}, vbar_el1", out(reg) vbar, options(nomem, nostack)) };
+    vbar
+}
+
+/// Write ESR_EL1, ELR_EL1 and SPSR_EL1, as the CPU does when it takes an
+/// exception to EL1.
+///
+/// # Safety
+///
+/// Only between guest runs: they are the loaded guest's registers, and
+/// the values are what it would see after an exception.
+pub unsafe fn write_el1_exception(esr: u64, elr: u64, spsr: u64) {
+    // SAFETY: the caller is between guest runs; EL2 does not use them.
+    unsafe {
+        core::arch::asm!(
+            "msr esr_el1, {}",
+            "msr elr_el1, {}",
+            "msr spsr_el1, {}",
+            in(reg) esr,
+            in(reg) elr,
+            in(reg) spsr,
+            options(nomem, nostack)
+        )
+    };
+}
+// ANCHOR_END: el1_exception
 
 // ANCHOR: flush_all
 /// Clean and invalidate every data cache line, level by level, by set and
