@@ -315,8 +315,32 @@ fn system_register(access: SysRegAccess) {
     }
 }
 
-/// HVC or SMC with x0-x3.
+/// PSCI CPU_SUSPEND (SMC32 and SMC64 ids differ in bit 30): a standby
+/// that lasts until an interrupt, so it gets a wake-up as a WFI does.
+const PSCI_CPU_SUSPEND: u64 = 0x8400_0001;
+const SMC64_BIT: u64 = 1 << 30;
+/// The wake-up of a CPU_SUSPEND, in counter ticks (about 2 ms).
+const SUSPEND_TICKS: u64 = 125_000;
+
+/// HVC or SMC with x0-x3; a CPU_SUSPEND with the virtual timer armed to
+/// wake the VM.
 fn call(smc: bool, function: u64, args: [u64; 3]) {
+    let suspend = function & !SMC64_BIT == PSCI_CPU_SUSPEND;
+    if suspend {
+        WAITING.store(true, Ordering::Relaxed);
+        CNTV_TVAL_EL0.set(SUSPEND_TICKS);
+        CNTV_CTL_EL0.set(CNTV_ENABLE);
+        write32(CORE0_TIMERS_INTERRUPT_CONTROL, CNTV_IRQ);
+    }
+    raw_call(smc, function, args);
+    if suspend {
+        CNTV_CTL_EL0.set(CNTV_IMASK);
+        WAITING.store(false, Ordering::Relaxed);
+    }
+}
+
+/// The HVC or SMC instruction.
+fn raw_call(smc: bool, function: u64, args: [u64; 3]) {
     // SAFETY: the hypervisor answers in x0-x3 (SMCCC); nothing else changes.
     unsafe {
         if smc {

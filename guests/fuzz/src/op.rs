@@ -22,7 +22,8 @@
 //! The last kind is announced by the guest before it runs (see
 //! [`Op::expected_stop`]): a load or store past the VM's RAM, a pair,
 //! writeback or exclusive access to a device (no syndrome describes it),
-//! PSCI SYSTEM_OFF or SYSTEM_RESET, and a watchdog reset.
+//! PSCI SYSTEM_OFF, CPU_OFF (the VM has one core) or SYSTEM_RESET, and a
+//! watchdog reset.
 
 use crate::rng::Rng;
 use raspi3b::map;
@@ -83,11 +84,11 @@ pub const PSCI_FEATURES: u32 = 0x8400_000a;
 pub const SMCCC_VERSION: u32 = 0x8000_0000;
 /// SMCCC_ARCH_FEATURES.
 pub const SMCCC_ARCH_FEATURES: u32 = 0x8000_0001;
-/// Function ids that answer and let the VM go on.
-const SURVIVABLE_CALLS: [u32; 8] = [
+/// Function ids that answer and let the VM go on (CPU_OFF on a one-core
+/// VM is the end of it: a stop, like SYSTEM_OFF).
+const SURVIVABLE_CALLS: [u32; 7] = [
     PSCI_VERSION,
     PSCI_CPU_SUSPEND,
-    PSCI_CPU_OFF,
     PSCI_CPU_ON,
     PSCI_AFFINITY_INFO,
     PSCI_FEATURES,
@@ -313,7 +314,7 @@ impl Op {
                 (outside(address) || no_syndrome).then_some(Stop::Halt)
             }
             Op::Call { function, .. } => match function as u32 {
-                PSCI_SYSTEM_OFF if function >> 32 == 0 => Some(Stop::PowerOff),
+                PSCI_SYSTEM_OFF | PSCI_CPU_OFF if function >> 32 == 0 => Some(Stop::PowerOff),
                 PSCI_SYSTEM_RESET if function >> 32 == 0 => Some(Stop::Reset),
                 _ => None,
             },
@@ -461,7 +462,9 @@ fn steer_store(address: u64) -> u64 {
 /// Any function id but the ones that end the VM.
 fn survivable_function(value: u64) -> u64 {
     match value as u32 {
-        PSCI_SYSTEM_OFF | PSCI_SYSTEM_RESET if value >> 32 == 0 => u64::from(PSCI_VERSION),
+        PSCI_SYSTEM_OFF | PSCI_SYSTEM_RESET | PSCI_CPU_OFF if value >> 32 == 0 => {
+            u64::from(PSCI_VERSION)
+        }
         _ => value,
     }
 }
@@ -716,7 +719,7 @@ fn stopping(rng: &mut Rng, layout: &Layout) -> Op {
         }
         7 => Op::Call {
             smc: rng.chance(1, 2),
-            function: u64::from(PSCI_SYSTEM_OFF),
+            function: u64::from(rng.pick(&[PSCI_SYSTEM_OFF, PSCI_CPU_OFF])),
             args: [0; 3],
         },
         8 => Op::Call {
@@ -808,7 +811,10 @@ mod tests {
                     assert_ne!(address & !7, MAIL1_WRITE & !7, "no random mailbox buffer");
                 }
                 Op::Call { function, .. } => {
-                    assert!(!matches!(function, 0x8400_0008 | 0x8400_0009), "{op:?}")
+                    assert!(
+                        !matches!(function, 0x8400_0008 | 0x8400_0009 | 0x8400_0002),
+                        "{op:?}"
+                    )
                 }
                 Op::Register { address, value, .. } if address == PM_RSTC || address == PM_WDOG => {
                     assert_ne!(value & 0xff00_0000, PM_PASSWORD, "{op:?}")

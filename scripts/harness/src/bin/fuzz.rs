@@ -498,7 +498,7 @@ impl Fuzz {
             self.record_stop(seed, self.run.ops, reason, view.previous_announced);
         }
         if stopped {
-            let reason = last_event(&events, &[" halted: ", "powered itself off"])
+            let reason = last_event(&events, &[" halted: ", "powered itself off", " off ("])
                 .unwrap_or_else(|| format!("{} ({})", fuzz.state, fuzz.reason));
             let seed = view.seed.unwrap_or(self.run.seed);
             let ops = if restarted {
