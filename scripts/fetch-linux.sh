@@ -30,6 +30,9 @@ LINUX_DTB="$LINUX_DIR/bcm2837-rpi-3-b.dtb"
 LINUX_INITRD="$LINUX_DIR/initramfs.cpio.gz"
 # BusyBox as taken out of its package, kept for rebuilding the initramfs.
 LINUX_BUSYBOX="$LINUX_CACHE/busybox"
+# The kernel modules the initramfs carries (guests/linux.pin's `modules`), as
+# taken out of the kernel package: lib/modules/<release>/... under this folder.
+LINUX_MODULES="$LINUX_CACHE/modules"
 # Written when a pinned version is gone and a newer one is used instead: the
 # pin's checksum, then "KEY VALUE" lines that replace the pin's for the files.
 LINUX_UNPINNED="$LINUX_CACHE/unpinned"
@@ -191,6 +194,13 @@ linux_extract_kernel() {
     problem=$(linux_check "$tmp" dtb "${pinned:+$(linux_pin dtb_sha256)}")
     [ -z "$problem" ] || { rm -f "$tmp"; linux_fail "$LINUX_DTB_IN_PACKAGE: ${problem#* }"; }
     install_file "$tmp" "$LINUX_DTB"
+    rm -rf "$LINUX_MODULES"
+    local module
+    for module in $(linux_pin modules); do
+        mkdir -p "$LINUX_MODULES/lib/modules/$release/$(dirname "$module")"
+        deb_file "$deb" "lib/modules/$release/$module" "$LINUX_MODULES/lib/modules/$release/$module" ||
+            linux_fail "$(basename "$deb") has no lib/modules/$release/$module"
+    done
 }
 
 # linux_extract_busybox DEB PINNED: keep bin/busybox from DEB in the cache.
@@ -207,8 +217,9 @@ linux_extract_busybox() {
 
 # ANCHOR: initramfs
 # linux_initramfs: build target/images/linux/initramfs.cpio.gz: BusyBox as
-# /bin/busybox, guests/linux/init as /init, and the empty directories init
-# mounts on. /dev/console is not in it: every kernel unpacks its built-in
+# /bin/busybox, guests/linux/init as /init, the pinned kernel modules (the
+# watchdog driver, which reboots and powers off a Pi) and the empty directories
+# init mounts on. /dev/console is not in it: every kernel unpacks its built-in
 # initramfs first, which holds /dev/console, and this archive is laid on top.
 # Owners, modes and time stamps are fixed, so the same inputs give the same bytes.
 linux_initramfs() {
@@ -217,6 +228,7 @@ linux_initramfs() {
     mkdir -p "$stage"/{bin,dev,etc,proc,root,sbin,sys,tmp,usr/bin,usr/sbin}
     install -m 755 "$LINUX_BUSYBOX" "$stage/bin/busybox"
     install -m 755 "$LINUX_INIT" "$stage/init"
+    cp -r "$LINUX_MODULES/lib" "$stage/"
     find "$stage" -exec touch -h -d "@$INITRAMFS_EPOCH" {} +
     tmp=$(mktemp "$LINUX_DIR/.initramfs.XXXXXX")
     (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
@@ -229,7 +241,8 @@ linux_initramfs() {
 linux_installed_ok() {
     [ -z "$(linux_check "$LINUX_IMAGE" image "$(linux_expect image_sha256)")" ] &&
         [ -z "$(linux_check "$LINUX_DTB" dtb "$(linux_expect dtb_sha256)")" ] &&
-        [ -z "$(linux_check "$LINUX_BUSYBOX" busybox "$(linux_expect busybox_sha256)")" ]
+        [ -z "$(linux_check "$LINUX_BUSYBOX" busybox "$(linux_expect busybox_sha256)")" ] &&
+        [ -d "$LINUX_MODULES/lib" ]
 }
 
 # ANCHOR: ensure
