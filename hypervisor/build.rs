@@ -64,7 +64,7 @@ fn vm_table(root: &Path) -> String {
         };
         list::check_image(entry, size)?;
         rows.push(format!(
-            "VmConfig {{ name: {:?}, image: include_bytes!({:?}), load: {:#x}, entry: {:#x}, ram: {:#x}, cpu: {}, host_base: {:#x} }},",
+            "VmConfig {{ name: {:?}, image: include_bytes!({:?}), load: {:#x}, entry: {:#x}, ram: {:#x}, cpu: {}, host_base: {:#x}, blobs: &[], boot_x0: 0 }},",
             entry.name,
             image.canonicalize().unwrap_or(image.clone()),
             entry.load,

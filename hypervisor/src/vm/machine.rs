@@ -8,7 +8,7 @@
 //! while a guest runs makes the guest exit, and one that arrives while the
 //! core sleeps ends the WFI. Either way the loop polls the sources.
 
-use super::config::VmConfig;
+use super::config::{Blob, VmConfig};
 use super::list::MAX_VMS;
 use super::scheduler;
 use super::state::{ExitCounts, VmState};
@@ -275,24 +275,35 @@ impl Hypervisor {
             // Its RAM is not there: it has no stage 2 and must never run.
             return;
         }
-        // SAFETY: the destination is this VM's RAM (checked against the
-        // board's memory at creation); nothing runs in it now.
-        let dest = unsafe {
-            core::slice::from_raw_parts_mut(
-                (config.host_base + config.load) as *mut u8,
-                config.image.len(),
-            )
+        let image = Blob {
+            load: config.load,
+            bytes: config.image,
         };
-        dest.copy_from_slice(config.image);
-        // The guest starts with its MMU and caches off: push the image out
-        // of the data cache to RAM, and drop stale instructions.
-        cpu::clean_dcache_range(dest.as_ptr() as usize, dest.len());
+        for blob in core::iter::once(&image).chain(config.blobs) {
+            // SAFETY: the destination is this VM's RAM (the build checked
+            // every blob fits it; creation checked the RAM is on the
+            // board); nothing runs in it now.
+            let dest = unsafe {
+                core::slice::from_raw_parts_mut(
+                    (config.host_base + blob.load) as *mut u8,
+                    blob.bytes.len(),
+                )
+            };
+            dest.copy_from_slice(blob.bytes);
+            // The guest starts with its MMU and caches off: push what was
+            // copied out of the data cache to RAM.
+            cpu::clean_dcache_range(dest.as_ptr() as usize, dest.len());
+        }
+        // Dirty lines of the old instance must not land on top of what the
+        // new one writes, and its instructions are stale.
         cpu::clean_invalidate_dcache_all();
         cpu::invalidate_icache();
         stage2::flush_vm_tlb(vm.vttbr);
 
         vm.frame = VcpuFrame::zeroed();
         vm.frame.pc = config.entry;
+        // arm64 boot protocol: x0 = the device tree, x1-x3 = 0.
+        vm.frame.x[0] = config.boot_x0;
         vm.frame.pstate = PSTATE_EL1H_MASKED;
         vm.el1 = El1State::at_reset();
         vm.fp = FpState::zeroed();
