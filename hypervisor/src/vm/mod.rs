@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod decode;
+pub mod linux_image;
 pub mod list;
 pub mod scheduler;
 pub mod state;
