@@ -56,6 +56,7 @@
 //! ask for its interrupt lines again.
 
 pub mod aux;
+pub mod cprman;
 pub mod emmc;
 pub mod gpio;
 pub mod irq_controller;
@@ -71,6 +72,7 @@ mod test_env;
 
 use crate::board::{IRQ_AUX, LOCAL_PERIPHERAL_BASE, PERIPHERAL_BASE, PERIPHERAL_END};
 use aux::Aux;
+use cprman::Cprman;
 use emmc::Emmc;
 use gpio::Gpio;
 use irq_controller::{IrqController, PeripheralLines};
@@ -230,6 +232,7 @@ enum DeviceId {
     Emmc,
     Usb,
     LocalIntc,
+    Cprman,
 }
 
 /// A device model's place in the VM's physical address space.
@@ -263,6 +266,12 @@ pub const DEVICE_MAP: &[Window] = &[
         base: mailbox::BASE,
         size: mailbox::SIZE,
         device: DeviceId::Mailbox,
+    },
+    Window {
+        name: "cprman",
+        base: cprman::BASE,
+        size: cprman::SIZE,
+        device: DeviceId::Cprman,
     },
     Window {
         name: "watchdog",
@@ -332,6 +341,7 @@ pub struct VirtualBoard {
     emmc: Emmc,
     usb: Usb,
     local_intc: LocalIntc,
+    cprman: Cprman,
 }
 
 impl VirtualBoard {
@@ -348,6 +358,7 @@ impl VirtualBoard {
             emmc: Emmc::new(),
             usb: Usb::new(),
             local_intc: LocalIntc::new(),
+            cprman: Cprman::new(),
         }
     }
 
@@ -462,6 +473,7 @@ impl VirtualBoard {
             DeviceId::Emmc => &mut self.emmc,
             DeviceId::Usb => &mut self.usb,
             DeviceId::LocalIntc => &mut self.local_intc,
+            DeviceId::Cprman => &mut self.cprman,
         }
     }
     // ANCHOR_END: board_access
@@ -526,6 +538,12 @@ impl VirtualBoard {
     /// in [`Self::irq_line`], so call this after those.
     pub fn take_reset_request(&mut self) -> bool {
         self.watchdog.take_reset_request()
+    }
+
+    /// Whether a watchdog reset now halts the board instead (PM_RSTS
+    /// partition 63, how Linux powers a Pi off).
+    pub fn halt_on_reset(&self) -> bool {
+        self.watchdog.halt_on_reset()
     }
 }
 

@@ -71,6 +71,16 @@ pub fn reset_if_requested(hyp: &mut Hypervisor, index: usize) -> bool {
     if !vm.board.take_reset_request() || !alive {
         return false;
     }
+    if vm.board.halt_on_reset() {
+        // The firmware would stop here: the guest powered itself off.
+        log!(
+            "VM {} '{}' powered itself off (PM watchdog reset to partition 63)",
+            index + 1,
+            vm.name()
+        );
+        hyp.stop_vm(index, VmState::Stopped, super::machine::POWERED_OFF);
+        return true;
+    }
     log!(
         "VM {} '{}' reset itself through the PM watchdog",
         index + 1,

@@ -103,9 +103,15 @@ impl Shell {
         let typed = format!("{command}; echo \"<done $(({}+0))>\"", self.count);
         let done = format!("<done {}>\r\n", self.count);
         qemu.send_line(&typed);
-        // The echo of the typed line ends with the marker's source text.
-        qemu.expect(&format!("{}+0))>\"\r\n", self.count), SHELL_TIMEOUT);
         let out = qemu.expect(&done, SHELL_TIMEOUT);
-        out[..out.len() - done.len()].replace("\r\n", "\n")
+        let out = &out[..out.len() - done.len()];
+        // After the echo of the typed line, which ends with the marker's
+        // source text: the last one, as the line may be echoed twice (by the
+        // tty, and by the line editor redrawing it behind its prompt).
+        let echo_end = format!("{}+0))>\"\r\n", self.count);
+        let out = out
+            .rfind(&echo_end)
+            .map_or(out, |at| &out[at + echo_end.len()..]);
+        out.replace("\r\n", "\n")
     }
 }
