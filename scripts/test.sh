@@ -13,6 +13,9 @@ export FERROVISOR_TOOLS_CHECKED=1
 step "checking formatting (cargo fmt)"
 cargo fmt --all --check
 
+step "the hypervisor's modules import in one direction (scripts/check-imports.sh)"
+"$ROOT/scripts/check-imports.sh"
+
 # The hypervisor's build embeds the guest images, so build them first.
 "$ROOT/scripts/build.sh"
 

@@ -1,7 +1,7 @@
 //! What happens when Rust code in the hypervisor panics: say where, then stop.
 
 use crate::arch::aarch64::cpu;
-use crate::console::output::emergency_writer;
+use crate::platform::fatal::emergency_writer;
 use ufmt::uwriteln;
 
 // ANCHOR: panic

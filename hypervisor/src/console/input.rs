@@ -10,7 +10,7 @@
 //! by `info`, never lost silently.
 
 use crate::console::ring::SpscRing;
-use crate::kernel::UART;
+use crate::platform::UART;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Size of the receive ring in bytes.

@@ -1,15 +1,16 @@
 //! The console: the byte rings, the line editor and the shell that the
 //! hypervisor runs on the mini UART.
 
+pub mod commands;
+pub mod lifecycle;
 pub mod line_editor;
 pub mod mux;
 pub mod ring;
-pub mod shell;
 pub mod table;
 
-#[cfg(target_os = "none")]
-pub mod commands;
 #[cfg(target_os = "none")]
 pub mod input;
 #[cfg(target_os = "none")]
 pub mod output;
+#[cfg(target_os = "none")]
+pub mod shell;

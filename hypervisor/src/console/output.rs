@@ -2,20 +2,15 @@
 //! terminal expects.
 //!
 //! Normal output goes through the [`console`] lock so lines never mix; the
-//! crash report uses [`emergency_writer`], which takes no lock, because the
-//! code that crashed may have held it.
+//! crash report uses `platform::fatal`'s writer, which takes no lock,
+//! because the code that crashed may have held it.
 
 use crate::console::input;
 use crate::console::line_editor::Echo;
-use crate::kernel::UART;
+use crate::platform::{uart_ready, UART};
 use core::convert::Infallible;
-use core::sync::atomic::{AtomicBool, Ordering};
 use spin::{Mutex, MutexGuard};
 use ufmt::uWrite;
-
-/// Set once the mini UART is initialised; before that, output is dropped
-/// rather than waiting forever on a transmitter that is switched off.
-static READY: AtomicBool = AtomicBool::new(false);
 
 static CONSOLE: Mutex<Writer> = Mutex::new(Writer);
 
@@ -25,7 +20,7 @@ pub struct Writer;
 
 impl Writer {
     fn put(&mut self, bytes: &[u8]) {
-        if !READY.load(Ordering::Acquire) {
+        if !uart_ready() {
             return;
         }
         for &b in bytes {
@@ -38,7 +33,7 @@ impl Writer {
 
     /// Send bytes exactly as given, with no line-ending translation.
     pub fn write_raw(&mut self, bytes: &[u8]) {
-        if READY.load(Ordering::Acquire) {
+        if uart_ready() {
             for &b in bytes {
                 send(b);
             }
@@ -74,17 +69,7 @@ fn send(byte: u8) {
 }
 // ANCHOR_END: send
 
-/// Mark the UART as initialised.
-pub fn mark_ready() {
-    READY.store(true, Ordering::Release);
-}
-
 /// The console, locked for the caller.
 pub fn console() -> MutexGuard<'static, Writer> {
     CONSOLE.lock()
-}
-
-/// A writer that bypasses the lock, for crash reports only.
-pub fn emergency_writer() -> Writer {
-    Writer
 }

@@ -4,10 +4,10 @@
 //! source raised the core's IRQ line, and for peripheral ("GPU")
 //! interrupts the BCM2835 controller says which peripheral.
 
-use super::{INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
 use crate::arch::aarch64::timer;
 use crate::board::IRQ_AUX;
 use crate::console::input;
+use crate::platform::{INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
 
 // ANCHOR: dispatch
 /// Handle every pending IRQ source on core 0. The main loop calls this

@@ -1,64 +1,53 @@
-//! Start-up: the order in which ferrovisor brings up the CPU, the MMU, the
-//! devices and the console, and the device instances it uses.
+//! The top of the hypervisor: the start-up order (CPU, MMU, devices,
+//! console), the one [`Hypervisor`] and [`Shell`], and the main loop. It
+//! imports everything and nothing imports it.
 
+pub mod cpu;
 pub mod irq;
 
-use crate::arch::aarch64::{cpu, exception, mmu, timer::Delay};
+use crate::arch::aarch64::{self as arch, exception, mmu, timer::Delay};
 use crate::board::{self, Revision};
-use crate::console::commands::{self, Shell};
-use crate::console::output;
-use crate::drivers::bcm2835_ic::InterruptController;
-use crate::drivers::gpio::Gpio;
-use crate::drivers::local_intc::LocalIntc;
-use crate::drivers::mailbox::{Mailbox, CLOCK_ID_CORE};
-use crate::drivers::mini_uart::{MiniUart, BAUD_RATE};
+use crate::console::shell::{self, Shell};
+use crate::drivers::mailbox::CLOCK_ID_CORE;
+use crate::drivers::mini_uart::BAUD_RATE;
 use crate::log;
-use crate::vm::machine::{self, HYPERVISOR};
+use crate::platform::fatal::emergency_writer;
+use crate::platform::{
+    mark_uart_ready, BootInfo, BOOT_INFO, GPIO, INTERRUPT_CONTROLLER, LOCAL_INTC, MAILBOX, UART,
+};
+use crate::vm::guest::Consoles;
+use crate::vm::machine::Hypervisor;
+use crate::vm::table::VM_CONFIGS;
 use aarch64_cpu::registers::HCR_EL2;
-use spin::Once;
+use cpu::Aarch64;
 use tock_registers::interfaces::Writeable;
 
-// ANCHOR: devices
-// The addresses below are the BCM2837's own register blocks, which the
-// hypervisor's MMU maps as device memory.
+// ANCHOR: owner
+/// Every VM's console queues (in .bss: all zeros at start).
+static CONSOLES: Consoles = Consoles::new();
 
-/// The console UART.
-// SAFETY: AUX_BASE is the AUX block holding the mini UART.
-pub static UART: MiniUart = unsafe { MiniUart::new(board::AUX_BASE) };
-/// The GPIO block.
-// SAFETY: GPIO_BASE is the GPIO block.
-pub static GPIO: Gpio = unsafe { Gpio::new(board::GPIO_BASE) };
-/// The VideoCore mailbox.
-// SAFETY: MAILBOX_BASE is the VideoCore mailbox.
-pub static MAILBOX: Mailbox = unsafe { Mailbox::new(board::MAILBOX_BASE) };
-/// The peripheral interrupt controller.
-pub static INTERRUPT_CONTROLLER: InterruptController =
-    // SAFETY: INTERRUPT_CONTROLLER_BASE is the BCM2835 interrupt controller.
-    unsafe { InterruptController::new(board::INTERRUPT_CONTROLLER_BASE) };
-/// The ARM local interrupt controller.
-// SAFETY: LOCAL_PERIPHERAL_BASE is the ARM local peripherals block.
-pub static LOCAL_INTC: LocalIntc = unsafe { LocalIntc::new(board::LOCAL_PERIPHERAL_BASE) };
-// ANCHOR_END: devices
+/// The one hypervisor; its lock is taken once, by the main loop.
+static HYPERVISOR: spin::Mutex<Hypervisor> = spin::Mutex::new(Hypervisor::new(&CONSOLES));
+// ANCHOR_END: owner
 
-/// What the firmware told us at boot.
-#[derive(Debug, Clone, Copy)]
-pub struct BootInfo {
-    /// The board revision code.
-    pub revision: Revision,
-    /// Bytes of RAM the ARM owns (the rest belongs to the VideoCore).
-    pub arm_memory_bytes: u32,
-    /// The core clock that drives the mini UART.
-    pub core_clock_hz: u32,
+// ANCHOR: start_rust
+/// Called by `boot.s` (in `arch/aarch64`) on core 0 with a stack and a
+/// zeroed `.bss`.
+///
+/// # Safety
+///
+/// Only `boot.s` may call this, once, on the boot core.
+#[no_mangle]
+pub unsafe extern "C" fn _start_rust() -> ! {
+    start()
 }
-
-/// Facts gathered at boot, for `info`.
-pub static BOOT_INFO: Once<BootInfo> = Once::new();
+// ANCHOR_END: start_rust
 
 // ANCHOR: start
 /// The start-up sequence on core 0. Never returns: it ends in the shell.
 pub fn start() -> ! {
     // Check first: at EL1 even writing VBAR_EL2 would be undefined.
-    if cpu::current_el() != 2 {
+    if arch::cpu::current_el() != 2 {
         wrong_exception_level();
     }
     exception::install_vectors();
@@ -77,7 +66,7 @@ pub fn start() -> ! {
     });
     GPIO.map_mini_uart(&mut Delay);
     UART.init(info.core_clock_hz);
-    output::mark_ready();
+    mark_uart_ready();
 
     log!("ferrovisor {} starting on core 0 at EL2", crate::VERSION);
     log!("MMU on: 1:1 map with 2 MiB blocks, caches on, MMIO as device memory");
@@ -104,13 +93,25 @@ pub fn start() -> ! {
     let ram_end = MAILBOX
         .arm_memory()
         .map_or(0, |(base, size)| base as u64 + size as u64);
-    hyp.create_vms(ram_end);
-    commands::banner(&info);
+    // SAFETY: once, on core 0 at EL2 with the MMU on.
+    let mut cpu = unsafe { Aarch64::take() };
+    hyp.create_vms(&mut cpu, &VM_CONFIGS, ram_end);
+    shell::banner(&info);
     let mut shell = Shell::new();
     shell.prompt();
-    machine::run(&mut hyp, &mut shell)
+    run(&mut hyp, &mut shell, &mut cpu)
 }
 // ANCHOR_END: start
+
+// ANCHOR: main_loop
+/// The hypervisor's main loop: serve the console, then one pass of the VMs.
+fn run(hyp: &mut Hypervisor, shell: &mut Shell, cpu: &mut Aarch64) -> ! {
+    loop {
+        shell.service(hyp, cpu);
+        hyp.step(cpu);
+    }
+}
+// ANCHOR_END: main_loop
 
 // ANCHOR: park
 /// Release cores 1-3 from the firmware's spin table into `_start`, where
@@ -126,7 +127,7 @@ fn park_secondary_cores() {
         // below the image; writing a start address into it is its protocol.
         unsafe { core::ptr::write_volatile(slot as *mut u64, _start as *const () as u64) };
         // The waiting core reads it with its MMU and caches off.
-        cpu::clean_dcache_range(slot, 8);
+        arch::cpu::clean_dcache_range(slot, 8);
     }
     // SAFETY: SEV only wakes cores waiting in WFE.
     unsafe { core::arch::asm!("sev", options(nomem, nostack)) };
@@ -143,13 +144,13 @@ fn wrong_exception_level() -> ! {
         .unwrap_or(board::DEFAULT_CORE_CLOCK_HZ);
     GPIO.map_mini_uart(&mut Delay);
     UART.init(clock);
-    output::mark_ready();
-    let mut w = output::emergency_writer();
+    mark_uart_ready();
+    let mut w = emergency_writer();
     let _ = ufmt::uwriteln!(
         w,
         "ferrovisor: started at EL{}, but a hypervisor needs EL2.\nCheck config.txt: arm_64bit=1 and no armstub or kernel_old lines.",
-        cpu::current_el()
+        arch::cpu::current_el()
     );
-    cpu::halt()
+    arch::cpu::halt()
 }
 // ANCHOR_END: wrong_el

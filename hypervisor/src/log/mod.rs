@@ -6,7 +6,6 @@
 use crate::console::ring::HistoryRing;
 use ufmt::{uDisplay, uWrite, uwrite};
 
-#[cfg(target_os = "none")]
 pub mod kernel;
 
 /// Size of the log ring in bytes.
@@ -15,24 +14,7 @@ pub const LOG_BYTES: usize = 16 * 1024;
 /// The log ring.
 pub type LogRing = HistoryRing<LOG_BYTES>;
 
-/// A point in time as counter ticks and the counter's frequency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timestamp {
-    /// Ticks since the counter started.
-    pub ticks: u64,
-    /// Ticks per second (CNTFRQ_EL0).
-    pub freq: u64,
-}
-
-impl Timestamp {
-    /// Whole seconds and microseconds.
-    pub fn seconds_micros(self) -> (u64, u32) {
-        let freq = self.freq.max(1);
-        let secs = self.ticks / freq;
-        let micros = ((self.ticks % freq) as u128 * 1_000_000 / freq as u128) as u32;
-        (secs, micros)
-    }
-}
+pub use crate::arch::aarch64::time::Timestamp;
 
 /// Writes `seconds.micro`, zero-padded to six decimals.
 pub struct Seconds(pub Timestamp);

@@ -1,17 +1,19 @@
 //! What the hypervisor does when a guest exits: one function per reason.
 //!
-//! Every exit either is handled (the guest resumes after the trapped
-//! instruction), puts the VM to sleep (WFI), or stops that VM alone with a
-//! one-line report. Nothing a guest does stops the hypervisor.
+//! A handler gets the VM it serves, where the VM sits ([`Seat`]) and the
+//! CPU, and returns what the loop must do next ([`Next`]): resume the
+//! guest after the trapped instruction, let it sleep (WFI), end its slice,
+//! serve a physical interrupt, reset it, or stop that VM alone with a
+//! one-line report. Nothing a guest does stops the hypervisor, and no
+//! handler reaches into the loop's owner.
 
+use super::cpu::Cpu;
 use super::decode;
-use super::machine::{Hypervisor, SCROLLBACKS};
-use super::state::{ExitKind, VmState};
+use super::guest::{Seat, Vm};
+use super::state::{ExitKind, Fault, Why};
 use crate::arch::aarch64::esr::{Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
-use crate::arch::aarch64::{cpu, timer};
 use crate::emu::{Access, VmEnv};
-use crate::kernel::irq;
 use crate::log;
 use ufmt::uWrite;
 
@@ -21,6 +23,25 @@ const INSTRUCTION_BYTES: u64 = 4;
 const WFX_IS_WFE: u32 = 1;
 /// The zero register's number.
 const XZR: u8 = 31;
+
+// ANCHOR: next
+/// What the loop must do after an exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Resume the guest.
+    Resume,
+    /// WFI with no interrupt pending: the VM sleeps until one is.
+    Sleep,
+    /// WFE: the VM gives up the rest of its time slice.
+    EndSlice,
+    /// A physical interrupt ended the run: serve it.
+    ServeInterrupts,
+    /// Restart the VM from its image (PSCI SYSTEM_RESET).
+    Reset,
+    /// Stop the VM, for this reason.
+    Stop(Why),
+}
+// ANCHOR_END: next
 
 // ANCHOR: psci
 /// SMCCC function ids answered for a VM (PSCI 1.1, 32- and 64-bit forms).
@@ -39,91 +60,59 @@ const PSCI_SUCCESS: u64 = 0;
 // ANCHOR_END: psci
 
 // ANCHOR: handle
-/// Handle the exit of VM `index` through exception `vector`.
-pub fn handle(hyp: &mut Hypervisor, index: usize, vector: u64) {
+/// Handle the exit of `vm` through exception `vector`.
+pub fn handle(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, vector: u64) -> Next {
     match vector {
         VECTOR_LOWER_IRQ => {
-            hyp.vms[index].exits.count(ExitKind::Irq);
-            irq::handle();
+            vm.exits.count(ExitKind::Irq);
+            Next::ServeInterrupts
         }
-        VECTOR_LOWER_SYNC => synchronous(hyp, index),
+        VECTOR_LOWER_SYNC => synchronous(vm, seat, cpu),
         _ => {
-            hyp.vms[index].exits.count(ExitKind::Other);
+            vm.exits.count(ExitKind::Other);
             fault(
-                hyp,
-                index,
+                vm,
+                seat,
                 "an FIQ, SError or AArch32 exception reached EL2",
                 0,
-            );
+            )
         }
     }
-    reset_if_requested(hyp, index);
 }
 
-// ANCHOR: watchdog_reset
-/// If VM `index`'s PM watchdog ran out with a full reset configured,
-/// restart that VM (only that one) from its image, as the board would
-/// reboot. Checked after every exit, and by the scheduler for a sleeping
-/// VM whose watchdog deadline passed. Returns whether it reset the VM.
-pub fn reset_if_requested(hyp: &mut Hypervisor, index: usize) -> bool {
-    let vm = &mut hyp.vms[index];
-    let alive = matches!(vm.state, VmState::Runnable | VmState::Sleeping);
-    if !vm.board.take_reset_request() || !alive {
-        return false;
-    }
-    if vm.board.halt_on_reset() {
-        // The firmware would stop here: the guest powered itself off.
-        log!(
-            "VM {} '{}' powered itself off (PM watchdog reset to partition 63)",
-            index + 1,
-            vm.name()
-        );
-        hyp.stop_vm(index, VmState::Stopped, super::machine::POWERED_OFF);
-        return true;
-    }
-    log!(
-        "VM {} '{}' reset itself through the PM watchdog",
-        index + 1,
-        vm.name()
-    );
-    hyp.reset_vm(index);
-    true
-}
-// ANCHOR_END: watchdog_reset
-
-fn synchronous(hyp: &mut Hypervisor, index: usize) {
-    let esr = Esr(hyp.vms[index].frame.esr);
+fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
+    let esr = Esr(vm.frame.esr);
     match esr.class() {
         ExceptionClass::TrappedWfx => {
-            hyp.vms[index].exits.count(ExitKind::Wfx);
-            wfx(hyp, index, esr.iss() & WFX_IS_WFE != 0);
+            vm.exits.count(ExitKind::Wfx);
+            wfx(vm, seat, cpu, esr.iss() & WFX_IS_WFE != 0)
         }
         ExceptionClass::Hvc64 => {
-            hyp.vms[index].exits.count(ExitKind::Hvc);
-            smccc(hyp, index);
+            vm.exits.count(ExitKind::Hvc);
+            smccc(vm, seat)
         }
         ExceptionClass::Smc64 => {
-            hyp.vms[index].exits.count(ExitKind::Hvc);
+            vm.exits.count(ExitKind::Hvc);
             // A trapped SMC returns to the SMC itself: step over it.
-            hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
-            smccc(hyp, index);
+            vm.frame.pc += INSTRUCTION_BYTES;
+            smccc(vm, seat)
         }
         ExceptionClass::TrappedSysReg => {
-            hyp.vms[index].exits.count(ExitKind::SysReg);
-            system_register(hyp, index, SysRegIss(esr.iss()));
+            vm.exits.count(ExitKind::SysReg);
+            system_register(vm, seat, cpu, SysRegIss(esr.iss()))
         }
         ExceptionClass::DataAbortLower => {
-            hyp.vms[index].exits.count(ExitKind::Mmio);
-            data_abort(hyp, index, esr);
+            vm.exits.count(ExitKind::Mmio);
+            data_abort(vm, seat, cpu, esr)
         }
         ExceptionClass::InstructionAbortLower => {
-            hyp.vms[index].exits.count(ExitKind::Other);
-            instruction_abort(hyp, index, esr);
+            vm.exits.count(ExitKind::Other);
+            instruction_abort(vm, seat, esr)
         }
         class => {
-            hyp.vms[index].exits.count(ExitKind::Other);
-            let far = hyp.vms[index].frame.far;
-            fault(hyp, index, class.name(), far);
+            vm.exits.count(ExitKind::Other);
+            let far = vm.frame.far;
+            fault(vm, seat, class.name(), far)
         }
     }
 }
@@ -132,15 +121,15 @@ fn synchronous(hyp: &mut Hypervisor, index: usize) {
 // ANCHOR: wfx
 /// WFI: sleep until an interrupt is pending for the VM. WFE: give up the
 /// rest of the time slice.
-fn wfx(hyp: &mut Hypervisor, index: usize, is_wfe: bool) {
-    hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
+fn wfx(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, is_wfe: bool) -> Next {
+    vm.frame.pc += INSTRUCTION_BYTES;
     if is_wfe {
-        hyp.end_slice();
-        return;
+        return Next::EndSlice;
     }
-    let (irq, fiq) = hyp.interrupt_lines(index, timer::now().ticks);
-    if !irq && !fiq {
-        hyp.vms[index].state = VmState::Sleeping;
+    let now = cpu.now().ticks;
+    match vm.interrupt_lines(seat, cpu, now) {
+        (false, false) => Next::Sleep,
+        _ => Next::Resume,
     }
 }
 // ANCHOR_END: wfx
@@ -148,36 +137,35 @@ fn wfx(hyp: &mut Hypervisor, index: usize, is_wfe: bool) {
 // ANCHOR: smccc
 /// HVC or SMC: answer the PSCI calls that make sense for a one-core VM and
 /// NOT_SUPPORTED for every other function id, as KVM does.
-fn smccc(hyp: &mut Hypervisor, index: usize) {
-    let function = hyp.vms[index].frame.x[0] & 0xffff_ffff;
+fn smccc(vm: &mut Vm, seat: Seat) -> Next {
+    let function = vm.frame.x[0] & 0xffff_ffff;
     let result = match function {
         PSCI_VERSION => PSCI_VERSION_1_1,
         PSCI_CPU_ON_32 | PSCI_CPU_ON_64 => PSCI_ALREADY_ON,
-        PSCI_FEATURES => match hyp.vms[index].frame.x[1] & 0xffff_ffff {
+        PSCI_FEATURES => match vm.frame.x[1] & 0xffff_ffff {
             PSCI_VERSION | PSCI_SYSTEM_OFF | PSCI_SYSTEM_RESET | PSCI_FEATURES => PSCI_SUCCESS,
             _ => SMCCC_NOT_SUPPORTED,
         },
         PSCI_SYSTEM_OFF => {
             log!(
                 "VM {} '{}' powered itself off (PSCI SYSTEM_OFF)",
-                index + 1,
-                hyp.vms[index].name()
+                seat.id(),
+                vm.name()
             );
-            hyp.stop_vm(index, VmState::Stopped, super::machine::POWERED_OFF);
-            return;
+            return Next::Stop(Why::PoweredOff);
         }
         PSCI_SYSTEM_RESET => {
             log!(
                 "VM {} '{}' reset itself (PSCI SYSTEM_RESET)",
-                index + 1,
-                hyp.vms[index].name()
+                seat.id(),
+                vm.name()
             );
-            hyp.reset_vm(index);
-            return;
+            return Next::Reset;
         }
         _ => SMCCC_NOT_SUPPORTED,
     };
-    hyp.vms[index].frame.x[0] = result;
+    vm.frame.x[0] = result;
+    Next::Resume
 }
 // ANCHOR_END: smccc
 
@@ -227,17 +215,16 @@ const IMPDEF_CRN: [u8; 2] = [11, 15];
 const DC_BY_SET_WAY_CRM: [u8; 3] = [6, 10, 14];
 
 /// A trapped system register access: emulate it or stop the VM.
-fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
+fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
     let reg = iss.register();
     let rt = iss.rt();
-    let vm = &mut hyp.vms[index];
     let value = if rt == XZR {
         0
     } else {
         vm.frame.x[rt as usize]
     };
     let read_result = match reg {
-        CNTPCT_EL0 => Some(timer::now().ticks.wrapping_sub(vm.cntvoff)),
+        CNTPCT_EL0 => Some(cpu.now().ticks.wrapping_sub(vm.cntvoff)),
         CNTP_TVAL_EL0 | CNTP_CTL_EL0 | CNTP_CVAL_EL0 | ACTLR_EL1 => Some(0),
         SysReg { op0: 3, crn, .. } if IMPDEF_CRN.contains(&crn) => Some(0),
         SysReg {
@@ -250,7 +237,7 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
             // By set/way operations act on the whole cache, which the
             // hypervisor shares: always clean as well as invalidate, so no
             // one else's data is thrown away.
-            cpu::clean_invalidate_by_set_way(value);
+            cpu.clean_invalidate_by_set_way(value);
             Some(0)
         }
         _ => None,
@@ -261,6 +248,7 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
                 vm.frame.x[rt as usize] = result;
             }
             vm.frame.pc += INSTRUCTION_BYTES;
+            Next::Resume
         }
         None => {
             let what = if iss.is_read() {
@@ -270,7 +258,7 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
             };
             log!(
                 "VM {} '{}': {} S{}_{}_C{}_C{}_{}",
-                index + 1,
+                seat.id(),
                 vm.name(),
                 what,
                 reg.op0,
@@ -279,7 +267,7 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
                 reg.crm,
                 reg.op2
             );
-            fault(hyp, index, what, 0);
+            fault(vm, seat, what, 0)
         }
     }
 }
@@ -287,13 +275,13 @@ fn system_register(hyp: &mut Hypervisor, index: usize, iss: SysRegIss) {
 
 // ANCHOR: mmio
 /// A stage-2 data abort: an access to an emulated device, or a fault.
-fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
-    let frame = &hyp.vms[index].frame;
-    let Some(abort) = esr.abort() else { return };
-    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
+fn data_abort(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Next {
+    let Some(abort) = esr.abort() else {
+        return Next::Resume;
+    };
+    let ipa = decode::fault_ipa(abort, vm.frame.hpfar, vm.frame.far);
     if let Some(refusal) = decode::data_abort_refusal(abort, ipa) {
-        fault(hyp, index, refusal, ipa);
-        return;
+        return fault(vm, seat, refusal, ipa);
     }
     let size = decode::access_size(abort.access_size());
     let rt = abort.register();
@@ -302,12 +290,12 @@ fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
         let value = if rt == XZR {
             0
         } else {
-            hyp.vms[index].frame.x[rt as usize]
+            vm.frame.x[rt as usize]
         };
-        let (board, mut env) = hyp.env_for_device(index);
+        let (board, mut env) = vm.env(seat, cpu);
         board.write(ipa, size, value, &mut env)
     } else {
-        let (board, mut env) = hyp.env_for_device(index);
+        let (board, mut env) = vm.env(seat, cpu);
         let access = board.read(ipa, size, &mut env);
         if let Some(access) = access {
             let value = decode::extend(
@@ -317,36 +305,36 @@ fn data_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
                 abort.sixty_four_bit(),
             );
             if rt != XZR {
-                hyp.vms[index].frame.x[rt as usize] = value;
+                vm.frame.x[rt as usize] = value;
             }
         }
         access
     };
     let Some(access) = access else {
         // `data_abort_refusal` checked the address: not reached.
-        fault(hyp, index, "access outside the VM's RAM and devices", ipa);
-        return;
+        return fault(vm, seat, "access outside the VM's RAM and devices", ipa);
     };
-    hyp.vms[index].frame.pc += INSTRUCTION_BYTES;
-    trace(hyp, index, ipa, write, access);
+    vm.frame.pc += INSTRUCTION_BYTES;
+    trace(vm, seat, cpu, ipa, write, access);
+    Next::Resume
 }
 // ANCHOR_END: mmio
 
 // ANCHOR: trace
 /// `vmtrace`: log the access into the VM's console if tracing is on.
-fn trace(hyp: &mut Hypervisor, index: usize, ipa: u64, write: bool, access: Access) {
-    let mut tracer = hyp.vms[index].trace;
+fn trace(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64, write: bool, access: Access) {
+    let mut tracer = vm.trace;
     if !tracer.is_on() {
         return;
     }
     let at_line_start = {
-        let scrollback = SCROLLBACKS[index].lock();
+        let scrollback = seat.consoles.scrollbacks[seat.index].lock();
         let (older, newer) = scrollback.as_slices();
         newer.last().or(older.last()).is_none_or(|&c| c == b'\n')
     };
-    let (_, mut env) = hyp.env_for_device(index);
+    let (_, mut env) = vm.env(seat, cpu);
     let _ = tracer.record(&mut ConsoleOf(&mut env), ipa, write, access, at_line_start);
-    hyp.vms[index].trace = tracer;
+    vm.trace = tracer;
 }
 
 /// A VM's console output (scrollback, and the wire when focused) as a
@@ -370,29 +358,35 @@ impl uWrite for ConsoleOf<'_> {
 /// maps nothing else; the device windows trap every access, and a fetch
 /// cannot be emulated), or its stage-1 tables for a fetch are not in its
 /// RAM. Nothing to emulate: stop it.
-fn instruction_abort(hyp: &mut Hypervisor, index: usize, esr: Esr) {
-    let frame = &hyp.vms[index].frame;
-    let Some(abort) = esr.abort() else { return };
-    let ipa = decode::fault_ipa(abort, frame.hpfar, frame.far);
-    fault(hyp, index, decode::instruction_abort_reason(abort), ipa);
+fn instruction_abort(vm: &mut Vm, seat: Seat, esr: Esr) -> Next {
+    let Some(abort) = esr.abort() else {
+        return Next::Resume;
+    };
+    let ipa = decode::fault_ipa(abort, vm.frame.hpfar, vm.frame.far);
+    fault(vm, seat, decode::instruction_abort_reason(abort), ipa)
 }
 // ANCHOR_END: instruction_abort
 
 // ANCHOR: fault
-/// Stop VM `index` alone, with one line naming the VM, the fault and the
+/// Stop the VM alone, with one line naming the VM, the fault and the
 /// address. The hypervisor and the other VMs carry on.
-fn fault(hyp: &mut Hypervisor, index: usize, what: &'static str, address: u64) {
-    let vm = &hyp.vms[index];
+fn fault(vm: &Vm, seat: Seat, what: &'static str, address: u64) -> Next {
+    let fault = Fault {
+        what,
+        address,
+        pc: vm.frame.pc,
+        ec: Esr(vm.frame.esr).ec(),
+    };
     log!(
         "VM {} '{}' halted: {} (EC {:#x}) at address {:#x}, pc {:#x}; 'vmreset {}' restarts it",
-        index + 1,
+        seat.id(),
         vm.name(),
         what,
-        Esr(vm.frame.esr).ec(),
+        fault.ec,
         address,
-        vm.frame.pc,
-        index + 1
+        fault.pc,
+        seat.id()
     );
-    hyp.stop_vm(index, VmState::Halted, what);
+    Next::Stop(Why::Faulted(fault))
 }
 // ANCHOR_END: fault

@@ -2,15 +2,20 @@
 //! scheduler and the run loop.
 
 pub mod config;
+pub mod cpu;
 pub mod decode;
+pub mod exits;
+pub mod guest;
+pub mod id;
 pub mod linux_image;
 pub mod list;
+pub mod machine;
 pub mod scheduler;
 pub mod state;
 pub mod table;
 pub mod trace;
 
-#[cfg(target_os = "none")]
-pub mod exits;
-#[cfg(target_os = "none")]
-pub mod machine;
+#[cfg(test)]
+pub mod fake_cpu;
+#[cfg(test)]
+mod tests;

@@ -30,11 +30,16 @@ pub fn pick(
 // ANCHOR_END: pick
 
 #[cfg(test)]
+#[allow(non_upper_case_globals)]
 mod tests {
     use super::*;
+    use crate::vm::state::Why;
     use proptest::prelude::*;
     use VmState::*;
     extern crate std;
+
+    const Stopped: VmState = Off(Why::StoppedByUser);
+    const Halted: VmState = Off(Why::NeverStarted);
 
     #[test]
     fn keeps_the_current_vm_until_its_slice_ends() {

@@ -8,10 +8,35 @@ pub enum VmState {
     Runnable,
     /// Executed WFI; waits for one of its interrupts.
     Sleeping,
-    /// Stopped from the shell, or powered off by the guest.
-    Stopped,
-    /// Stopped by the hypervisor because of a fault.
-    Halted,
+    /// Not running, and why.
+    Off(Why),
+}
+
+/// Why a VM is not running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// Its RAM lies beyond the end of the board's memory: it has no stage 2
+    /// and can never run.
+    NeverStarted,
+    /// The guest called PSCI SYSTEM_OFF.
+    PoweredOff,
+    /// The hypervisor stopped it: it did what a real board would not survive.
+    Faulted(Fault),
+    /// `vmstop` from the shell.
+    StoppedByUser,
+}
+
+/// What a VM did that stopped it, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// The fault, in words (`vml` and the report show it).
+    pub what: &'static str,
+    /// The address it was about (an IPA), or 0.
+    pub address: u64,
+    /// The guest's PC.
+    pub pc: u64,
+    /// The exception class of the exit (ESR_EL2.EC).
+    pub ec: u8,
 }
 // ANCHOR_END: vm_state
 
@@ -21,8 +46,25 @@ impl VmState {
         match self {
             VmState::Runnable => "running",
             VmState::Sleeping => "sleeping",
-            VmState::Stopped => "stopped",
-            VmState::Halted => "halted",
+            VmState::Off(Why::PoweredOff | Why::StoppedByUser) => "stopped",
+            VmState::Off(Why::NeverStarted | Why::Faulted(_)) => "halted",
+        }
+    }
+
+    /// Whether the VM is alive (running or sleeping).
+    pub fn is_alive(self) -> bool {
+        matches!(self, VmState::Runnable | VmState::Sleeping)
+    }
+}
+
+impl Why {
+    /// Why, in words, for `vml` and the log.
+    pub fn text(self) -> &'static str {
+        match self {
+            Why::NeverStarted => "its RAM is beyond the end of the board's memory",
+            Why::PoweredOff => "powered off by the guest",
+            Why::Faulted(fault) => fault.what,
+            Why::StoppedByUser => "stopped from the shell",
         }
     }
 }
@@ -91,5 +133,7 @@ mod tests {
         assert_eq!((c.mmio, c.wfx, c.irq), (2, 1, 0));
         assert_eq!(VmState::Runnable.name(), "running");
         assert_eq!(VmState::Sleeping.name(), "sleeping");
+        assert_eq!(VmState::Off(Why::PoweredOff).name(), "stopped");
+        assert_eq!(VmState::Off(Why::NeverStarted).name(), "halted");
     }
 }

@@ -73,15 +73,25 @@ pub fn read_vtimer() -> (u64, u64) {
 }
 
 /// Switch the virtual timer off (after saving a vCPU's copy of it).
-pub fn disable_vtimer() {
-    // SAFETY: the vCPU's timer state was saved by the caller.
+///
+/// # Safety
+///
+/// The caller must have saved the loaded vCPU's CNTV_CTL_EL0 (with its
+/// EL1 state): this throws it away.
+pub unsafe fn disable_vtimer() {
+    // SAFETY: the caller saved the vCPU's timer state.
     unsafe { core::arch::asm!("msr cntv_ctl_el0, xzr", "isb", options(nostack)) };
 }
 
 /// Set CNTVOFF_EL2: the guest's virtual counter is the physical one minus this.
-pub fn set_cntvoff(offset: u64) {
-    // SAFETY: only guests read the virtual counter; the hypervisor uses
-    // the physical one.
+///
+/// # Safety
+///
+/// Only between guest runs, with the offset of the VM about to run: a
+/// guest whose offset changed under it would see its time jump. (The
+/// hypervisor itself reads the physical counter, which this leaves alone.)
+pub unsafe fn set_cntvoff(offset: u64) {
+    // SAFETY: the caller is between guest runs.
     unsafe { core::arch::asm!("msr cntvoff_el2, {}", "isb", in(reg) offset, options(nostack)) };
 }
 // ANCHOR_END: vtimer

@@ -1,11 +1,12 @@
 //! Taking exceptions at EL2: the vector table, the saved register frame,
-//! and the report printed when the hypervisor itself faults.
+//! and the report printed when the hypervisor itself faults (written to
+//! whatever writer the caller gives: `platform::fatal` owns the entry point
+//! and the writer, so this layer imports nothing above it).
 
 use super::esr::Esr;
-use crate::console::output::emergency_writer;
 use aarch64_cpu::registers::VBAR_EL2;
 use tock_registers::interfaces::Writeable;
-use ufmt::{uwrite, uwriteln};
+use ufmt::{uWrite, uwrite, uwriteln};
 
 core::arch::global_asm!(include_str!("vectors.s"), options(raw));
 
@@ -85,23 +86,11 @@ pub fn install_vectors() {
 }
 // ANCHOR_END: install
 
-// ANCHOR: entry
-/// Called by `vectors.s` for every exception taken to EL2.
-#[no_mangle]
-extern "C" fn exception_entry(frame: &mut TrapFrame, vector: u64) {
-    // The hypervisor runs with IRQs masked and guests leave through
-    // world_switch.s, so everything that arrives here is unexpected.
-    let (source, kind) = decode(vector);
-    report_and_halt(frame, source, kind)
-}
-// ANCHOR_END: entry
-
 // ANCHOR: report
 /// Print everything known about an exception ferrovisor did not expect,
-/// then stop: a hypervisor that carries on after corrupting itself would
-/// only fail later, somewhere harder to understand.
-fn report_and_halt(frame: &TrapFrame, source: Source, kind: Kind) -> ! {
-    let mut w = emergency_writer();
+/// taken through exception `vector` (0-15) with the registers in `frame`.
+pub fn report<W: uWrite>(w: &mut W, frame: &TrapFrame, vector: u64) {
+    let (source, kind) = decode(vector);
     let esr = Esr(frame.esr);
     let from = match source {
         Source::CurrentSp0 => "EL2 on SP_EL0",
@@ -139,6 +128,5 @@ fn report_and_halt(frame: &TrapFrame, source: Source, kind: Kind) -> ! {
         w,
         "*** ferrovisor halted. Restart the board (in QEMU: Ctrl-A X quits)."
     );
-    super::cpu::halt()
 }
 // ANCHOR_END: report

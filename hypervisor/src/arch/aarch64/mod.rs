@@ -3,6 +3,8 @@
 
 pub mod esr;
 pub mod paging;
+pub mod time;
+pub mod vcpu;
 
 #[cfg(target_os = "none")]
 pub mod boot;
@@ -16,5 +18,3 @@ pub mod mmu;
 pub mod stage2;
 #[cfg(target_os = "none")]
 pub mod timer;
-#[cfg(target_os = "none")]
-pub mod vcpu;

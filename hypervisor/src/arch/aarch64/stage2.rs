@@ -3,7 +3,6 @@
 //! routing bits of HCR_EL2, CPTR_EL2 and CNTHCTL_EL2.
 
 use super::paging::{self, Table};
-use crate::vm::list::MAX_VMS;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{CNTHCTL_EL2, HCR_EL2, MIDR_EL1, VMPIDR_EL2};
 use tock_registers::interfaces::{Readable, Writeable};
@@ -23,17 +22,29 @@ const VMPIDR_CORE0: u64 = 1 << 31;
 const VTTBR_VMID_SHIFT: u32 = 48;
 
 // ANCHOR: tables
-struct Stage2Tables {
+/// One VM's stage-2 tables: a level-1 table and the level-2 table under it
+/// (2 MiB blocks). The caller keeps them, one pair per VM, where they never
+/// move while the VM exists.
+pub struct Stage2Tables {
     l1: Table,
     l2: Table,
 }
 
-static mut TABLES: [Stage2Tables; MAX_VMS] = [const {
-    Stage2Tables {
-        l1: Table::empty(),
-        l2: Table::empty(),
+impl Stage2Tables {
+    /// Empty tables.
+    pub const fn new() -> Self {
+        Self {
+            l1: Table::empty(),
+            l2: Table::empty(),
+        }
     }
-}; MAX_VMS];
+}
+
+impl Default for Stage2Tables {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 // ANCHOR_END: tables
 
 // ANCHOR: init
@@ -83,21 +94,29 @@ pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool) {
 // ANCHOR_END: hcr
 
 // ANCHOR: build
-/// Build VM `index`'s stage-2 tables for `ram` bytes at `host_base` and
-/// return its VTTBR_EL2 value (VMID = index + 1).
-pub fn build(index: usize, host_base: u64, ram: u64) -> u64 {
-    // SAFETY: each VM's tables are written only here, before it first runs,
-    // by the one core the hypervisor uses.
-    let tables = unsafe { &mut (*core::ptr::addr_of_mut!(TABLES))[index] };
+/// Build a VM's stage-2 tables in `tables` for `ram` bytes at `host_base`
+/// and return its VTTBR_EL2 value, tagged with `vmid`.
+///
+/// # Safety
+///
+/// Before the VM first runs, and with `tables` used by no VM now: the CPU
+/// walks them behind the compiler's back. `[host_base, host_base + ram)`
+/// must be RAM that belongs to this VM alone, or it sees what it should not.
+pub unsafe fn build(tables: &'static mut Stage2Tables, vmid: u16, host_base: u64, ram: u64) -> u64 {
     let l2_pa = &tables.l2 as *const Table as u64;
     paging::map_guest_ram(&mut tables.l1, &mut tables.l2, l2_pa, host_base, ram);
     barrier::dsb(barrier::ISH);
-    ((index as u64 + 1) << VTTBR_VMID_SHIFT) | (&tables.l1 as *const Table as u64)
+    ((vmid as u64) << VTTBR_VMID_SHIFT) | (&tables.l1 as *const Table as u64)
 }
 
 /// Switch to a VM's stage-2 map (and VMID).
-pub fn load(vttbr: u64) {
-    // SAFETY: the tables behind `vttbr` were built by `build` and stay put.
+///
+/// # Safety
+///
+/// `vttbr` must come from [`build`], whose tables stay where they are; no
+/// guest runs at EL1 until this returns.
+pub unsafe fn load(vttbr: u64) {
+    // SAFETY: the caller vouches for the tables behind `vttbr`.
     unsafe { core::arch::asm!("msr vttbr_el2, {}", "isb", in(reg) vttbr, options(nostack)) };
 }
 
@@ -105,13 +124,20 @@ pub fn load(vttbr: u64) {
 /// TLBI VMALLS12E1 acts on the VMID in VTTBR_EL2, so this switches to the
 /// VM's map for the flush and then back: the VM that was loaded (maybe
 /// another one, when the shell resets a VM) keeps running on its own map.
-pub fn flush_vm_tlb(vttbr: u64) {
+///
+/// # Safety
+///
+/// As for [`load`]: `vttbr` must come from [`build`].
+pub unsafe fn flush_vm_tlb(vttbr: u64) {
     let loaded: u64;
     // SAFETY: reading VTTBR_EL2 has no side effect.
     unsafe { core::arch::asm!("mrs {}, vttbr_el2", out(reg) loaded, options(nostack)) };
-    load(vttbr);
-    // SAFETY: TLB maintenance for the current VMID only.
-    unsafe { core::arch::asm!("tlbi vmalls12e1", "dsb ish", "isb", options(nostack)) };
-    load(loaded);
+    // SAFETY: the caller vouches for `vttbr`; `loaded` was in use already
+    // (or is 0, before any VM ran, which no guest uses: none runs here).
+    unsafe {
+        load(vttbr);
+        core::arch::asm!("tlbi vmalls12e1", "dsb ish", "isb", options(nostack));
+        load(loaded);
+    }
 }
 // ANCHOR_END: build

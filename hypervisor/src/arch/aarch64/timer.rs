@@ -3,7 +3,7 @@
 //! CNTPCT_EL0 counts up at CNTFRQ_EL0 Hz from reset (19.2 MHz on a real
 //! Pi 3, 62.5 MHz under QEMU), so uptime and delays need no MMIO timer.
 
-use crate::log::Timestamp;
+use super::time::Timestamp;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{CNTFRQ_EL0, CNTPCT_EL0};
 use tock_registers::interfaces::Readable;

@@ -3,11 +3,17 @@
 //! `world_switch.s` on every exit), the EL1 system registers and the
 //! virtual timer ([`El1State`]), and the FP/SIMD registers ([`FpState`]),
 //! which only change hands when a different VM is scheduled.
+//!
+//! The types build on the host too (the run loop's host tests use them);
+//! the code that moves them in and out of the CPU is for the board only.
 
+#[cfg(target_os = "none")]
 use core::arch::asm;
 use core::mem::offset_of;
 
+#[cfg(target_os = "none")]
 core::arch::global_asm!(include_str!("world_switch.s"), options(raw));
+#[cfg(target_os = "none")]
 core::arch::global_asm!(include_str!("fp.s"), options(raw));
 
 // ANCHOR: frame
@@ -65,6 +71,7 @@ const _: () = {
     assert!(offset_of!(VcpuFrame, vector) == 392);
 };
 
+#[cfg(target_os = "none")]
 extern "C" {
     fn __guest_enter(frame: *mut VcpuFrame) -> u64;
     fn __fp_save(state: *mut FpState);
@@ -88,6 +95,7 @@ pub const VECTOR_LOWER_IRQ: u64 = 9;
 ///
 /// The guest's stage-2 tables, EL1 state and HCR_EL2 must be loaded, and
 /// `frame` must stay valid and unmoved until this returns.
+#[cfg(target_os = "none")]
 pub unsafe fn run(frame: &mut VcpuFrame) -> u64 {
     // SAFETY: the caller set up the guest; __guest_enter returns here.
     unsafe { __guest_enter(frame) }
@@ -111,6 +119,7 @@ macro_rules! el1_state {
             }
 
             /// Read the live registers into `self`.
+            #[cfg(target_os = "none")]
             pub fn save(&mut self) {
                 $(
                     // SAFETY: reading a system register has no side effect.
@@ -124,6 +133,7 @@ macro_rules! el1_state {
             ///
             /// Only between guest runs: the hypervisor at EL2 does not use
             /// these registers, the guest they belong to does.
+            #[cfg(target_os = "none")]
             pub unsafe fn restore(&self) {
                 $(
                     // SAFETY: the caller is between guest runs.
@@ -207,12 +217,14 @@ impl FpState {
     }
 
     /// Save the live FP/SIMD registers.
+    #[cfg(target_os = "none")]
     pub fn save(&mut self) {
         // SAFETY: fp.s writes exactly size_of::<FpState>() bytes to self.
         unsafe { __fp_save(self) }
     }
 
     /// Load these FP/SIMD registers.
+    #[cfg(target_os = "none")]
     pub fn restore(&self) {
         // SAFETY: fp.s reads exactly size_of::<FpState>() bytes from self;
         // the hypervisor itself never uses FP/SIMD (softfloat target).

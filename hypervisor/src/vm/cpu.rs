@@ -1,0 +1,97 @@
+//! What the run loop asks of the machine it runs on, as a trait: the
+//! counter and the EL2 timer, a vCPU's registers in and out of the CPU,
+//! stage 2, cache maintenance on guest RAM, running a vCPU, and the three
+//! board-level acts of core 0 the loop performs (routing the core timers'
+//! interrupts, serving the physical interrupts, writing to the console).
+//!
+//! On the board `kernel::cpu::Aarch64` implements it with the real
+//! instructions; the host tests use the fake in `vm/fake_cpu.rs`, so the
+//! scheduler, sleep and wake, slices and exit handling are tested without
+//! a board. Nothing here may assume which implementation it gets.
+
+use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
+use crate::log::Timestamp;
+
+// ANCHOR: cpu
+/// The CPU-facing operations of the run loop.
+pub trait Cpu {
+    /// The physical counter now (CNTPCT_EL0) and its frequency.
+    fn now(&self) -> Timestamp;
+    /// Arm the EL2 timer (CNTHP) to fire at physical counter `deadline`.
+    fn set_hyp_deadline(&mut self, deadline: u64);
+    /// Route this core's timer interrupts to its IRQ line: the EL2 timer's
+    /// and the virtual timer's.
+    fn route_timers(&mut self, hyp_timer: bool, virtual_timer: bool);
+
+    /// The loaded vCPU's live virtual timer: (CNTV_CTL_EL0, CNTV_CVAL_EL0).
+    fn read_vtimer(&self) -> (u64, u64);
+    /// Save the loaded vCPU's EL1 and FP state into `el1` and `fp`, then
+    /// switch its virtual timer off, so it cannot fire while another runs.
+    fn save_vcpu(&mut self, el1: &mut El1State, fp: &mut FpState);
+    /// Load a vCPU's EL1 and FP state, its CNTVOFF_EL2 and its stage-2 map.
+    ///
+    /// # Safety
+    ///
+    /// Only between guest runs; `vttbr` must come from
+    /// [`build_stage2`](Cpu::build_stage2).
+    unsafe fn load_vcpu(&mut self, el1: &El1State, fp: &FpState, cntvoff: u64, vttbr: u64);
+    /// HCR_EL2 for the guest about to run, with its virtual IRQ/FIQ lines.
+    fn set_guest_lines(&mut self, irq: bool, fiq: bool);
+    /// Run the loaded vCPU until it exits; the exception vector it left by.
+    ///
+    /// # Safety
+    ///
+    /// The vCPU whose `frame` this is must have been loaded with
+    /// [`load_vcpu`](Cpu::load_vcpu) and [`set_guest_lines`](Cpu::set_guest_lines).
+    unsafe fn run(&mut self, frame: &mut VcpuFrame) -> u64;
+
+    /// Set the EL2 controls shared by every VM. Once, before any VM.
+    fn init_stage2(&mut self);
+    /// Build VM `index`'s stage-2 map of `ram` bytes at `host_base`; its
+    /// VTTBR_EL2 value.
+    ///
+    /// # Safety
+    ///
+    /// Once per VM, before it first runs; `[host_base, host_base + ram)`
+    /// must be RAM that belongs to this VM alone.
+    unsafe fn build_stage2(&mut self, index: usize, host_base: u64, ram: u64) -> u64;
+    /// Forget the cached translations of the VM with this VTTBR.
+    fn flush_vm_tlb(&mut self, vttbr: u64);
+
+    /// Copy `bytes` to guest RAM at host physical address `host` and clean
+    /// them to RAM, where a guest with its caches off reads them.
+    ///
+    /// # Safety
+    ///
+    /// The range must be guest RAM no guest runs in now.
+    unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]);
+    /// After a VM's RAM was reloaded: clean and invalidate every data cache
+    /// line and the instruction cache.
+    fn flush_caches(&mut self);
+    /// Read a word of guest RAM at host physical address `host`, as RAM
+    /// holds it (a guest may have written it with its caches off).
+    ///
+    /// # Safety
+    ///
+    /// `host` must be an aligned word of a VM's RAM.
+    unsafe fn read_ram_u32(&self, host: u64) -> u32;
+    /// Write a word of guest RAM and push it to RAM.
+    ///
+    /// # Safety
+    ///
+    /// As for [`read_ram_u32`](Cpu::read_ram_u32).
+    unsafe fn write_ram_u32(&mut self, host: u64, value: u32);
+    /// A guest's DC ISW/CSW/CISW, done as clean and invalidate.
+    fn clean_invalidate_by_set_way(&mut self, set_way: u64);
+
+    /// Serve every pending physical interrupt (the console's receiver, the
+    /// EL2 timer).
+    fn serve_interrupts(&mut self);
+    /// Whether typed bytes wait for the shell's attention.
+    fn console_input_waiting(&self) -> bool;
+    /// Sleep until an interrupt is pending.
+    fn wait_for_interrupt(&mut self);
+    /// Write a focused VM's output to the console, as it is.
+    fn console_write(&mut self, bytes: &[u8]);
+}
+// ANCHOR_END: cpu

@@ -1,0 +1,223 @@
+//! A fake [`Cpu`] for the run loop's host tests: a counter the test moves,
+//! guest RAM in a map, and a script of exits that `run` plays back one per
+//! call, recording which VM ran and what the loop asked of the CPU.
+
+use super::cpu::Cpu;
+use crate::arch::aarch64::vcpu::{
+    El1State, FpState, VcpuFrame, VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC,
+};
+use crate::log::Timestamp;
+use std::cell::Cell;
+use std::collections::{BTreeMap, VecDeque};
+use std::vec::Vec;
+
+/// Where the VMID sits in a VTTBR, as on the real CPU.
+const VMID_SHIFT: u32 = 48;
+/// The counter's frequency: QEMU's 62.5 MHz.
+pub const FREQ: u64 = 62_500_000;
+
+/// One guest run, as the test scripts it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Exit {
+    /// The vector it leaves by (8: synchronous, 9: IRQ, ...).
+    pub vector: u64,
+    /// ESR_EL2, FAR_EL2 and HPFAR_EL2 of the exit.
+    pub esr: u64,
+    /// FAR_EL2.
+    pub far: u64,
+    /// HPFAR_EL2.
+    pub hpfar: u64,
+    /// Registers the guest set before it trapped: (number, value).
+    pub regs: [Option<(usize, u64)>; 2],
+    /// The virtual timer the guest left programmed (CNTV_CTL, CNTV_CVAL).
+    pub vtimer: Option<(u64, u64)>,
+    /// Counter ticks the guest ran for.
+    pub ticks: u64,
+}
+
+impl Exit {
+    /// A physical interrupt after `ticks` of running.
+    pub fn irq(ticks: u64) -> Exit {
+        Exit {
+            vector: VECTOR_LOWER_IRQ,
+            ticks,
+            ..Exit::default()
+        }
+    }
+
+    /// A synchronous exit with syndrome `esr` after `ticks`.
+    pub fn sync(esr: u64, ticks: u64) -> Exit {
+        Exit {
+            vector: VECTOR_LOWER_SYNC,
+            esr,
+            ticks,
+            ..Exit::default()
+        }
+    }
+}
+
+/// The fake CPU.
+#[derive(Default)]
+pub struct FakeCpu {
+    /// The physical counter.
+    pub ticks: Cell<u64>,
+    /// The armed EL2 timer deadline.
+    pub hyp_deadline: Option<u64>,
+    /// The last core-timer routing (EL2 timer, virtual timer).
+    pub routes: (bool, bool),
+    /// The live virtual timer (CNTV_CTL, CNTV_CVAL) of the loaded vCPU.
+    pub vtimer: (u64, u64),
+    /// The virtual IRQ/FIQ lines of the last run.
+    pub lines: (bool, bool),
+    /// The loaded stage 2.
+    pub vttbr: Option<u64>,
+    /// The loaded CNTVOFF.
+    pub cntvoff: u64,
+    /// Guest RAM, by host physical address.
+    pub ram: BTreeMap<u64, u8>,
+    /// What the guests will do, one entry per run; when it runs out a
+    /// guest runs 1000 ticks and takes a physical interrupt.
+    pub script: VecDeque<Exit>,
+    /// The VM (index) of every run, in order.
+    pub runs: Vec<usize>,
+    /// How often the loop served interrupts.
+    pub interrupts_served: usize,
+    /// How often the core slept in WFI.
+    pub sleeps: usize,
+    /// Whether console input is waiting (the idle loop does not sleep).
+    pub input_waiting: bool,
+    /// What focused VMs wrote to the console.
+    pub console: Vec<u8>,
+    /// Set/way operands of guests' DC ISW/CSW/CISW.
+    pub set_way: Vec<u64>,
+    /// Cache flushes after reloads.
+    pub cache_flushes: usize,
+}
+
+impl FakeCpu {
+    /// A CPU whose counter stands at `ticks`.
+    pub fn at(ticks: u64) -> FakeCpu {
+        FakeCpu {
+            ticks: Cell::new(ticks),
+            ..FakeCpu::default()
+        }
+    }
+
+    /// Move the counter on.
+    pub fn advance(&self, ticks: u64) {
+        self.ticks.set(self.ticks.get() + ticks);
+    }
+
+    /// A little-endian word of guest RAM (0 where nothing was written).
+    pub fn word(&self, host: u64) -> u32 {
+        let b = |i| u32::from(*self.ram.get(&(host + i)).unwrap_or(&0));
+        b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24
+    }
+}
+
+impl Cpu for FakeCpu {
+    fn now(&self) -> Timestamp {
+        Timestamp {
+            ticks: self.ticks.get(),
+            freq: FREQ,
+        }
+    }
+
+    fn set_hyp_deadline(&mut self, deadline: u64) {
+        self.hyp_deadline = Some(deadline);
+    }
+
+    fn route_timers(&mut self, hyp_timer: bool, virtual_timer: bool) {
+        self.routes = (hyp_timer, virtual_timer);
+    }
+
+    fn read_vtimer(&self) -> (u64, u64) {
+        self.vtimer
+    }
+
+    fn save_vcpu(&mut self, el1: &mut El1State, _fp: &mut FpState) {
+        (el1.cntv_ctl, el1.cntv_cval) = self.vtimer;
+        self.vtimer = (0, self.vtimer.1);
+        self.vttbr = None;
+    }
+
+    unsafe fn load_vcpu(&mut self, el1: &El1State, _fp: &FpState, cntvoff: u64, vttbr: u64) {
+        self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
+        self.cntvoff = cntvoff;
+        self.vttbr = Some(vttbr);
+    }
+
+    fn set_guest_lines(&mut self, irq: bool, fiq: bool) {
+        self.lines = (irq, fiq);
+    }
+
+    unsafe fn run(&mut self, frame: &mut VcpuFrame) -> u64 {
+        let vttbr = self.vttbr.expect("a vCPU runs only once loaded");
+        self.runs.push((vttbr >> VMID_SHIFT) as usize - 1);
+        let exit = self.script.pop_front().unwrap_or(Exit::irq(1000));
+        self.advance(exit.ticks);
+        frame.esr = exit.esr;
+        frame.far = exit.far;
+        frame.hpfar = exit.hpfar;
+        for (reg, value) in exit.regs.into_iter().flatten() {
+            frame.x[reg] = value;
+        }
+        if let Some(vtimer) = exit.vtimer {
+            self.vtimer = vtimer;
+        }
+        exit.vector
+    }
+
+    fn init_stage2(&mut self) {}
+
+    unsafe fn build_stage2(&mut self, index: usize, host_base: u64, _ram: u64) -> u64 {
+        ((index as u64 + 1) << VMID_SHIFT) | (host_base >> 12)
+    }
+
+    fn flush_vm_tlb(&mut self, _vttbr: u64) {}
+
+    unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
+            self.ram.insert(host + i as u64, b);
+        }
+    }
+
+    fn flush_caches(&mut self) {
+        self.cache_flushes += 1;
+    }
+
+    unsafe fn read_ram_u32(&self, host: u64) -> u32 {
+        self.word(host)
+    }
+
+    unsafe fn write_ram_u32(&mut self, host: u64, value: u32) {
+        // SAFETY: the fake's RAM is a map.
+        unsafe { self.copy_to_ram(host, &value.to_le_bytes()) };
+    }
+
+    fn clean_invalidate_by_set_way(&mut self, set_way: u64) {
+        self.set_way.push(set_way);
+    }
+
+    fn serve_interrupts(&mut self) {
+        self.interrupts_served += 1;
+    }
+
+    fn console_input_waiting(&self) -> bool {
+        self.input_waiting
+    }
+
+    fn wait_for_interrupt(&mut self) {
+        // The core sleeps until the EL2 timer fires.
+        self.sleeps += 1;
+        if let Some(deadline) = self.hyp_deadline {
+            if deadline > self.ticks.get() {
+                self.ticks.set(deadline);
+            }
+        }
+    }
+
+    fn console_write(&mut self, bytes: &[u8]) {
+        self.console.extend_from_slice(bytes);
+    }
+}

@@ -1,0 +1,277 @@
+//! One VM at run time: its vCPU, its virtual board and its console queues,
+//! and the environment its device models see ([`GuestEnv`]). The run loop
+//! (`machine`) and the exit handlers (`exits`) both work on a [`Vm`]; the
+//! handlers get nothing else but where it sits ([`Seat`]) and the CPU.
+
+use super::config::VmConfig;
+use super::cpu::Cpu;
+use super::id::VmId;
+use super::list::MAX_VMS;
+use super::state::{ExitCounts, VmState, Why};
+use super::trace::Tracer;
+use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
+use crate::console::ring::{HistoryRing, SpscRing};
+use crate::emu::{VirtualBoard, VmEnv};
+
+/// Bytes typed to a VM that it has not read yet.
+pub const INPUT_QUEUE_BYTES: usize = 64 * 1024;
+/// Bytes of a VM's recent output kept for `vmc` and `vmlog`.
+pub const SCROLLBACK_BYTES: usize = 16 * 1024;
+/// CNTV_CTL_EL0 bits: the timer is on, its interrupt is masked.
+const CNTV_CTL_ENABLE: u64 = 1 << 0;
+const CNTV_CTL_IMASK: u64 = 1 << 1;
+
+// ANCHOR: queues
+/// Every VM's console queues: the keys typed to it that it has not read,
+/// and its recent output. They are all zeros at start, so the one instance
+/// (in `kernel`) lives in .bss rather than in kernel8.img.
+pub struct Consoles {
+    /// Keys typed to each VM, waiting for its UART to take them.
+    pub inputs: [SpscRing<INPUT_QUEUE_BYTES>; MAX_VMS],
+    /// Each VM's recent output, for `vmc` and `vmlog`.
+    pub scrollbacks: [spin::Mutex<HistoryRing<SCROLLBACK_BYTES>>; MAX_VMS],
+}
+
+impl Consoles {
+    /// Empty queues.
+    pub const fn new() -> Self {
+        Self {
+            inputs: [const { SpscRing::new() }; MAX_VMS],
+            scrollbacks: [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS],
+        }
+    }
+}
+
+impl Default for Consoles {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+// ANCHOR_END: queues
+
+// ANCHOR: vm
+/// One VM: its configuration, its vCPU and its virtual board.
+pub struct Vm {
+    /// The list entry; `None` for unused slots.
+    pub config: Option<&'static VmConfig>,
+    /// Where the VM is in its life (and why it is not running, if not).
+    pub state: VmState,
+    /// Exits by kind.
+    pub exits: ExitCounts,
+    /// Counter ticks spent running.
+    pub cpu_ticks: u64,
+    /// General registers, PC, PSTATE and the last exit's syndrome.
+    pub frame: VcpuFrame,
+    /// The EL1 system registers, while another VM has the CPU.
+    pub el1: El1State,
+    /// The FP/SIMD registers, while another VM has the CPU.
+    pub fp: FpState,
+    /// Whether this VM's EL1, FP and timer state is in the CPU now (the
+    /// loop keeps at most one loaded).
+    pub loaded: bool,
+    /// CNTVOFF_EL2: the physical counter when the VM (re)started.
+    pub cntvoff: u64,
+    /// VTTBR_EL2: its stage-2 map and VMID.
+    pub vttbr: u64,
+    /// The virtual BCM2837 peripherals.
+    pub board: VirtualBoard,
+    /// Keys dropped because the input queue was full.
+    pub input_dropped: u64,
+    /// `vmtrace`: whether and how its MMIO accesses are logged. Survives
+    /// a reset, so a guest's boot can be watched from the first access.
+    pub trace: Tracer,
+}
+// ANCHOR_END: vm
+
+/// Where a VM sits: what its exit handler and its devices know of the
+/// world beyond it.
+#[derive(Clone, Copy)]
+pub struct Seat {
+    /// Its index in the table.
+    pub index: usize,
+    /// Whether it has the console's focus (its output goes to the wire).
+    pub focused: bool,
+    /// The console queues.
+    pub consoles: &'static Consoles,
+}
+
+impl Seat {
+    /// The VM's id, for messages.
+    pub fn id(&self) -> VmId {
+        VmId::of_index(self.index)
+    }
+}
+
+impl Vm {
+    /// An unused VM slot.
+    pub const fn empty() -> Vm {
+        Vm {
+            config: None,
+            state: VmState::Off(Why::StoppedByUser),
+            exits: ExitCounts {
+                wfx: 0,
+                hvc: 0,
+                sysreg: 0,
+                mmio: 0,
+                irq: 0,
+                other: 0,
+            },
+            cpu_ticks: 0,
+            frame: VcpuFrame::zeroed(),
+            el1: El1State::zeroed(),
+            fp: FpState::zeroed(),
+            loaded: false,
+            cntvoff: 0,
+            vttbr: 0,
+            board: VirtualBoard::new(),
+            input_dropped: 0,
+            trace: Tracer::new(),
+        }
+    }
+
+    /// The VM's name.
+    pub fn name(&self) -> &'static str {
+        self.config.map_or("", |c| c.name)
+    }
+
+    // ANCHOR: vtimer
+    /// CNTV_CTL and CNTV_CVAL, live if the VM's state is loaded.
+    pub fn vtimer(&self, cpu: &impl Cpu) -> (u64, u64) {
+        if self.loaded {
+            cpu.read_vtimer()
+        } else {
+            (self.el1.cntv_ctl, self.el1.cntv_cval)
+        }
+    }
+
+    /// Whether the virtual timer interrupt is asserted at physical `now`.
+    pub fn vtimer_asserted(&self, cpu: &impl Cpu, now: u64) -> bool {
+        let (ctl, cval) = self.vtimer(cpu);
+        let virtual_now = now.wrapping_sub(self.cntvoff);
+        ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0 && virtual_now >= cval
+    }
+    // ANCHOR_END: vtimer
+
+    // ANCHOR: env
+    /// The device models and the environment they run in.
+    pub fn env<'a, C: Cpu>(
+        &'a mut self,
+        seat: Seat,
+        cpu: &'a mut C,
+    ) -> (&'a mut VirtualBoard, GuestEnv<'a, C>) {
+        let vtimer = self.vtimer_asserted(cpu, cpu.now().ticks);
+        let env = GuestEnv {
+            seat,
+            cntvoff: self.cntvoff,
+            config: self.config.expect("only configured VMs run"),
+            vtimer,
+            cpu,
+        };
+        (&mut self.board, env)
+    }
+    // ANCHOR_END: env
+
+    // ANCHOR: lines
+    /// The VM's virtual IRQ and FIQ lines at physical `now`.
+    pub fn interrupt_lines(&mut self, seat: Seat, cpu: &mut impl Cpu, now: u64) -> (bool, bool) {
+        let vtimer = self.vtimer_asserted(cpu, now);
+        let (board, mut env) = self.env(seat, cpu);
+        (
+            board.irq_line(&mut env, vtimer),
+            board.fiq_line(&mut env, vtimer),
+        )
+    }
+    // ANCHOR_END: lines
+
+    // ANCHOR: wake
+    /// When the virtual timer fires (physical counter), if armed.
+    pub fn timer_deadline(&self, cpu: &impl Cpu) -> Option<u64> {
+        let (ctl, cval) = self.vtimer(cpu);
+        let armed = ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0;
+        armed.then(|| cval.saturating_add(self.cntvoff))
+    }
+
+    /// When one of the VM's devices next raises an interrupt by itself
+    /// (physical counter), if one is armed.
+    pub fn device_deadline(&mut self, seat: Seat, cpu: &mut impl Cpu) -> Option<u64> {
+        let cntvoff = self.cntvoff;
+        let (board, env) = self.env(seat, cpu);
+        board.next_deadline(&env).map(|t| t.saturating_add(cntvoff))
+    }
+
+    /// When the VM, asleep, must be woken (physical counter).
+    pub fn wake_deadline(&mut self, seat: Seat, cpu: &mut impl Cpu) -> Option<u64> {
+        match (self.timer_deadline(cpu), self.device_deadline(seat, cpu)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+    // ANCHOR_END: wake
+}
+
+// ANCHOR: guest_env
+/// What the device models of one VM see of it (the `VmEnv` they call).
+pub struct GuestEnv<'a, C: Cpu> {
+    seat: Seat,
+    cntvoff: u64,
+    config: &'static VmConfig,
+    vtimer: bool,
+    cpu: &'a mut C,
+}
+
+impl<C: Cpu> VmEnv for GuestEnv<'_, C> {
+    fn counter(&self) -> u64 {
+        self.cpu.now().ticks.wrapping_sub(self.cntvoff)
+    }
+
+    fn counter_freq(&self) -> u64 {
+        self.cpu.now().freq
+    }
+
+    fn ram_bytes(&self) -> u64 {
+        self.config.ram
+    }
+
+    fn read_guest_u32(&self, ipa: u64) -> Option<u32> {
+        let host = guest_ram_address(self.config, ipa)?;
+        // SAFETY: `guest_ram_address` checked the word is inside the VM's
+        // RAM, which the hypervisor maps and nobody else frees.
+        Some(unsafe { self.cpu.read_ram_u32(host) })
+    }
+
+    fn write_guest_u32(&mut self, ipa: u64, value: u32) -> bool {
+        let Some(host) = guest_ram_address(self.config, ipa) else {
+            return false;
+        };
+        // SAFETY: as above; the word belongs to this VM.
+        unsafe { self.cpu.write_ram_u32(host, value) };
+        true
+    }
+
+    fn console_write(&mut self, byte: u8) {
+        self.seat.consoles.scrollbacks[self.seat.index]
+            .lock()
+            .write(&[byte]);
+        if self.seat.focused {
+            self.cpu.console_write(&[byte]);
+        }
+    }
+
+    fn console_read(&mut self) -> Option<u8> {
+        self.seat.consoles.inputs[self.seat.index].pop()
+    }
+
+    fn console_pending(&self) -> usize {
+        self.seat.consoles.inputs[self.seat.index].len()
+    }
+
+    fn virtual_timer_irq(&self) -> bool {
+        self.vtimer
+    }
+}
+// ANCHOR_END: guest_env
+
+/// The host address of a 32-bit word of guest RAM, if it is one.
+fn guest_ram_address(config: &VmConfig, ipa: u64) -> Option<u64> {
+    (ipa.is_multiple_of(4) && ipa.checked_add(4)? <= config.ram).then(|| config.host_base + ipa)
+}

@@ -1,0 +1,559 @@
+//! Host tests of the run loop and exit handling, against the fake CPU:
+//! round robin and slices, input waking the focused VM, WFI sleep and
+//! wake, the dispatch of every exit the handlers know, PSCI, and the reset
+//! that reloads a VM.
+
+extern crate std;
+
+use super::config::{Blob, VmConfig};
+use super::exits::{self, Next};
+use super::fake_cpu::{Exit, FakeCpu, FREQ};
+use super::guest::Consoles;
+use super::machine::{Focus, Hypervisor, SLICE_MICROS};
+use super::state::{Fault, VmState, Why};
+use crate::emu::AccessSize;
+use std::boxed::Box;
+use std::vec::Vec;
+
+/// ESR_EL2 fields: EC at [31:26], IL at 25.
+const EC_SHIFT: u64 = 26;
+const IL: u64 = 1 << 25;
+const EC_UNKNOWN: u64 = 0x00;
+const EC_WFX: u64 = 0x01;
+const EC_HVC64: u64 = 0x16;
+const EC_SMC64: u64 = 0x17;
+const EC_SYSREG: u64 = 0x18;
+const EC_IABT_LOWER: u64 = 0x20;
+const EC_DABT_LOWER: u64 = 0x24;
+/// The FIQ vector from a lower EL in AArch64.
+const VECTOR_LOWER_FIQ: u64 = 10;
+
+/// Each test VM's RAM, and where the first one sits in host memory.
+const RAM: u64 = 1 << 20;
+const POOL: u64 = 0x1000_0000;
+const ENTRY: u64 = 0x8_0000;
+const IMAGE: &[u8] = &[0x1f, 0x20, 0x03, 0xd5];
+const SLICE: u64 = FREQ * SLICE_MICROS / 1_000_000;
+
+/// PSCI function ids and answers (Arm DEN0022).
+const PSCI_VERSION: u64 = 0x8400_0000;
+const PSCI_CPU_ON_64: u64 = 0xc400_0003;
+const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
+const PSCI_SYSTEM_RESET: u64 = 0x8400_0009;
+const PSCI_FEATURES: u64 = 0x8400_000a;
+const NOT_SUPPORTED: u64 = -1i64 as u64;
+const ALREADY_ON: u64 = -4i64 as u64;
+
+/// Devices of the virtual board the tests program.
+const LOCAL_TIMER_CONTROL: u64 = 0x4000_0040;
+const CNTVIRQ_IRQ: u64 = 1 << 3;
+const ST_C1: u64 = 0x3f00_3010;
+const ENABLE_IRQS_1: u64 = 0x3f00_b210;
+const ST_MATCH_1: u64 = 1 << 1;
+const AUX_MU_LSR: u64 = 0x3f21_5054;
+/// CNTV_CTL_EL0.ENABLE.
+const CNTV_ENABLE: u64 = 1;
+
+fn config(index: usize, blobs: &'static [Blob], boot_x0: u64) -> VmConfig {
+    VmConfig {
+        name: ["one", "two", "three", "four"][index],
+        image: IMAGE,
+        load: ENTRY,
+        entry: ENTRY,
+        ram: RAM,
+        cpu: 0,
+        host_base: POOL + index as u64 * RAM,
+        blobs,
+        boot_x0,
+    }
+}
+
+/// `n` VMs created on a fake CPU whose counter stands at 1000.
+fn machine(n: usize) -> (Hypervisor, FakeCpu) {
+    let configs: Vec<VmConfig> = (0..n).map(|i| config(i, &[], 0)).collect();
+    machine_with(configs)
+}
+
+fn machine_with(configs: Vec<VmConfig>) -> (Hypervisor, FakeCpu) {
+    let consoles: &'static Consoles = Box::leak(Box::new(Consoles::new()));
+    let configs: &'static [VmConfig] = Box::leak(configs.into_boxed_slice());
+    let mut hyp = Hypervisor::new(consoles);
+    let mut cpu = FakeCpu::at(1000);
+    hyp.create_vms(&mut cpu, configs, u64::MAX);
+    (hyp, cpu)
+}
+
+fn esr(ec: u64, iss: u64) -> u64 {
+    (ec << EC_SHIFT) | IL | iss
+}
+
+/// Write a register of VM `index`'s virtual board, as its guest would.
+fn poke(hyp: &mut Hypervisor, cpu: &mut FakeCpu, index: usize, ipa: u64, value: u64) {
+    let seat = hyp.seat(index);
+    let (board, mut env) = hyp.vms[index].env(seat, cpu);
+    board
+        .write(ipa, AccessSize::Word, value, &mut env)
+        .expect("a device");
+}
+
+/// Handle one scripted exit of VM 0 directly, as the loop would.
+fn exit_of(hyp: &mut Hypervisor, cpu: &mut FakeCpu, exit: Exit) -> Next {
+    let vm = &mut hyp.vms[0];
+    vm.frame.esr = exit.esr;
+    vm.frame.far = exit.far;
+    vm.frame.hpfar = exit.hpfar;
+    for (reg, value) in exit.regs.into_iter().flatten() {
+        vm.frame.x[reg] = value;
+    }
+    let seat = hyp.seat(0);
+    exits::handle(&mut hyp.vms[0], seat, cpu, exit.vector)
+}
+
+fn faulted(next: Next) -> Fault {
+    match next {
+        Next::Stop(Why::Faulted(fault)) => fault,
+        other => panic!("not a fault: {other:?}"),
+    }
+}
+
+// ---- scheduling ----
+
+#[test]
+fn runs_the_vms_round_robin_when_each_uses_its_slice() {
+    let (mut hyp, mut cpu) = machine(3);
+    for _ in 0..6 {
+        cpu.script.push_back(Exit::irq(SLICE + 1));
+    }
+    for _ in 0..6 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(cpu.runs, [0, 1, 2, 0, 1, 2]);
+    assert_eq!(cpu.interrupts_served, 6, "every IRQ exit is served");
+}
+
+#[test]
+fn a_vm_keeps_the_cpu_until_its_slice_ends() {
+    let (mut hyp, mut cpu) = machine(2);
+    // Four exits of a third of a slice each: the first VM runs until the
+    // slice is used up, then the other gets the CPU.
+    for _ in 0..5 {
+        cpu.script.push_back(Exit::irq(SLICE / 3 + 1));
+    }
+    for _ in 0..5 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(cpu.runs, [0, 0, 0, 1, 1]);
+}
+
+#[test]
+fn the_slice_deadline_is_armed_only_when_another_vm_wants_the_cpu() {
+    let (mut hyp, mut cpu) = machine(2);
+    hyp.step(&mut cpu);
+    let start = 1000;
+    assert_eq!(
+        cpu.hyp_deadline,
+        Some(start + SLICE),
+        "contended: the slice"
+    );
+    hyp.stop_vm(1, Why::StoppedByUser);
+    cpu.script.push_back(Exit::irq(SLICE + 1));
+    hyp.step(&mut cpu);
+    let now = start + 1000;
+    let backstop = FREQ * super::machine::IDLE_POLL_MICROS / 1_000_000;
+    assert_eq!(
+        cpu.hyp_deadline,
+        Some(now + backstop),
+        "alone: the backstop"
+    );
+}
+
+// ANCHOR: focus_test
+#[test]
+fn the_focused_vm_runs_at_once_when_input_arrives() {
+    let (mut hyp, mut cpu) = machine(3);
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0]);
+    // VM 0's slice has most of its time left, but VM 2 has the focus and
+    // a key arrives for it.
+    hyp.focus = Focus::Vm(2);
+    assert!(hyp.give_input(2, b'x'));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0, 2]);
+    assert_eq!(hyp.consoles.inputs[2].pop(), Some(b'x'));
+}
+// ANCHOR_END: focus_test
+
+#[test]
+fn input_to_a_full_queue_is_counted_as_dropped() {
+    let (mut hyp, _cpu) = machine(1);
+    let mut accepted = 0;
+    while hyp.give_input(0, b'a') {
+        accepted += 1;
+    }
+    assert!(accepted > 0);
+    assert!(!hyp.give_input(0, b'b'));
+    assert_eq!(hyp.vms[0].input_dropped, 2);
+}
+
+#[test]
+fn a_focused_vm_writes_to_the_console_and_its_scrollback() {
+    let (mut hyp, mut cpu) = machine(2);
+    hyp.focus = Focus::Vm(1);
+    for (index, byte) in [(0, b'a'), (1, b'b')] {
+        let seat = hyp.seat(index);
+        let (_, mut env) = hyp.vms[index].env(seat, &mut cpu);
+        crate::emu::VmEnv::console_write(&mut env, byte);
+    }
+    assert_eq!(cpu.console, b"b", "only the focused VM reaches the wire");
+    let scrollback = hyp.consoles.scrollbacks[0].lock();
+    let (older, newer) = scrollback.as_slices();
+    assert_eq!([older, newer].concat(), b"a", "every VM keeps its output");
+}
+
+// ---- WFI: sleep and wake ----
+
+#[test]
+fn wfi_sleeps_until_the_virtual_timer_fires() {
+    let (mut hyp, mut cpu) = machine(1);
+    poke(&mut hyp, &mut cpu, 0, LOCAL_TIMER_CONTROL, CNTVIRQ_IRQ);
+    // The guest arms its timer 5000 ticks ahead (virtual time), then WFI.
+    let cntvoff = hyp.vms[0].cntvoff;
+    let cval = cpu.ticks.get() - cntvoff + 5000;
+    let mut wfi = Exit::sync(esr(EC_WFX, 0), 100);
+    wfi.vtimer = Some((CNTV_ENABLE, cval));
+    cpu.script.push_back(wfi);
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Sleeping);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4, "WFI completes");
+
+    // Nothing can run: the core sleeps until exactly the timer's deadline.
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.sleeps, 1);
+    assert_eq!(cpu.hyp_deadline, Some(cval + cntvoff));
+    assert_eq!(cpu.runs.len(), 1, "no run while it sleeps");
+    // Then it wakes and runs.
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs.len(), 2);
+}
+
+#[test]
+fn wfi_sleeps_until_a_device_raises_its_interrupt() {
+    let (mut hyp, mut cpu) = machine(1);
+    // System timer compare 1, 2000 us ahead, with its interrupt enabled.
+    poke(&mut hyp, &mut cpu, 0, ENABLE_IRQS_1, ST_MATCH_1);
+    poke(&mut hyp, &mut cpu, 0, ST_C1, 2000);
+    cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), 100));
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Sleeping);
+    hyp.step(&mut cpu);
+    let due = hyp.vms[0].cntvoff + 2000 * FREQ / 1_000_000;
+    assert_eq!(cpu.hyp_deadline, Some(due), "woken when compare 1 matches");
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Runnable);
+    assert_eq!(cpu.runs.len(), 2);
+}
+
+#[test]
+fn wfi_with_nothing_armed_sleeps_on() {
+    let (mut hyp, mut cpu) = machine(1);
+    cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), 100));
+    hyp.step(&mut cpu);
+    for _ in 0..3 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(cpu.sleeps, 3, "the idle backstop wakes the core");
+    assert_eq!(hyp.vms[0].state, VmState::Sleeping, "but not the VM");
+    assert_eq!(cpu.runs.len(), 1);
+}
+
+#[test]
+fn wfi_with_an_interrupt_pending_returns_at_once() {
+    let (mut hyp, mut cpu) = machine(1);
+    poke(&mut hyp, &mut cpu, 0, LOCAL_TIMER_CONTROL, CNTVIRQ_IRQ);
+    // The vCPU is loaded with its timer already expired.
+    hyp.step(&mut cpu);
+    cpu.vtimer = (CNTV_ENABLE, 0);
+    let next = exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_WFX, 0), 0));
+    assert_eq!(next, Next::Resume);
+}
+
+// ---- exit dispatch ----
+
+#[test]
+fn wfe_ends_the_slice() {
+    let (mut hyp, mut cpu) = machine(2);
+    cpu.script.push_back(Exit::sync(esr(EC_WFX, 1), 10));
+    hyp.step(&mut cpu);
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0, 1], "the other VM runs before the slice ends");
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    assert_eq!(hyp.vms[0].exits.wfx, 1);
+}
+
+#[test]
+fn an_irq_exit_serves_interrupts_and_an_fiq_stops_the_vm() {
+    let (mut hyp, mut cpu) = machine(1);
+    assert_eq!(
+        exit_of(&mut hyp, &mut cpu, Exit::irq(0)),
+        Next::ServeInterrupts
+    );
+    assert_eq!(hyp.vms[0].exits.irq, 1);
+    let fiq = Exit {
+        vector: VECTOR_LOWER_FIQ,
+        ..Exit::default()
+    };
+    let fault = faulted(exit_of(&mut hyp, &mut cpu, fiq));
+    assert_eq!(
+        fault.what,
+        "an FIQ, SError or AArch32 exception reached EL2"
+    );
+}
+
+#[test]
+fn hvc_answers_in_x0_and_smc_also_steps_over_the_instruction() {
+    let (mut hyp, mut cpu) = machine(1);
+    let mut hvc = Exit::sync(esr(EC_HVC64, 0), 0);
+    hvc.regs[0] = Some((0, PSCI_VERSION));
+    assert_eq!(exit_of(&mut hyp, &mut cpu, hvc), Next::Resume);
+    assert_eq!(hyp.vms[0].frame.x[0], 0x1_0001);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY, "ELR is already past an HVC");
+    let mut smc = Exit::sync(esr(EC_SMC64, 0), 0);
+    smc.regs[0] = Some((0, PSCI_VERSION));
+    exit_of(&mut hyp, &mut cpu, smc);
+    assert_eq!(hyp.vms[0].frame.x[0], 0x1_0001);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    assert_eq!(hyp.vms[0].exits.hvc, 2);
+}
+
+/// ISS of a trapped MRS/MSR (ESR EC 0x18): Op0, Op2, Op1, CRn, Rt, CRm, dir.
+fn sysreg_iss(op0: u64, op1: u64, crn: u64, crm: u64, op2: u64, rt: u64, read: bool) -> u64 {
+    (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read as u64
+}
+
+#[test]
+fn trapped_system_registers_are_emulated() {
+    let (mut hyp, mut cpu) = machine(1);
+    // CNTPCT_EL0 reads as the VM's own counter.
+    let cntpct = sysreg_iss(3, 3, 14, 0, 1, 5, true);
+    cpu.advance(700);
+    let next = exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, cntpct), 0));
+    assert_eq!(next, Next::Resume);
+    assert_eq!(hyp.vms[0].frame.x[5], cpu.ticks.get() - hyp.vms[0].cntvoff);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    // An implementation-defined register reads as zero.
+    hyp.vms[0].frame.x[6] = 99;
+    let impdef = sysreg_iss(3, 1, 15, 2, 0, 6, true);
+    exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, impdef), 0));
+    assert_eq!(hyp.vms[0].frame.x[6], 0);
+    // DC CISW is done as clean and invalidate, with the guest's operand.
+    let mut cisw = Exit::sync(esr(EC_SYSREG, sysreg_iss(1, 0, 7, 14, 2, 2, false)), 0);
+    cisw.regs[0] = Some((2, 0x42));
+    exit_of(&mut hyp, &mut cpu, cisw);
+    assert_eq!(cpu.set_way, [0x42]);
+    assert_eq!(hyp.vms[0].exits.sysreg, 3);
+}
+
+/// ISS of a data abort with a valid syndrome: ISV, SAS, SRT, WnR, DFSC.
+fn dabt_iss(size_log2: u64, rt: u64, write: bool, dfsc: u64) -> u64 {
+    (1 << 24) | (size_log2 << 22) | (rt << 16) | ((write as u64) << 6) | dfsc
+}
+/// A stage-2 translation fault, level 1.
+const DFSC_TRANSLATION_L1: u64 = 0b00_0101;
+
+fn data_abort(ipa: u64, iss: u64) -> Exit {
+    let mut exit = Exit::sync(esr(EC_DABT_LOWER, iss), 0);
+    exit.hpfar = (ipa >> 12) << 4;
+    exit.far = ipa & 0xfff;
+    exit
+}
+
+#[test]
+fn a_data_abort_on_a_device_is_emulated() {
+    let (mut hyp, mut cpu) = machine(1);
+    hyp.vms[0].frame.x[3] = 0xdead;
+    let load = data_abort(AUX_MU_LSR, dabt_iss(2, 3, false, DFSC_TRANSLATION_L1));
+    assert_eq!(exit_of(&mut hyp, &mut cpu, load), Next::Resume);
+    // An idle mini UART: transmitter empty and idle (bits 5 and 6).
+    assert_eq!(hyp.vms[0].frame.x[3], 0x60);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    assert_eq!(hyp.vms[0].exits.mmio, 1);
+}
+
+#[test]
+fn a_data_abort_outside_ram_and_devices_stops_the_vm() {
+    let (mut hyp, mut cpu) = machine(1);
+    let ipa = 0x2000_0040;
+    let store = data_abort(ipa, dabt_iss(2, 1, true, DFSC_TRANSLATION_L1));
+    let fault = faulted(exit_of(&mut hyp, &mut cpu, store));
+    assert_eq!(fault.what, "store outside the VM's RAM and devices");
+    assert_eq!((fault.address, fault.pc, fault.ec), (ipa, ENTRY, 0x24));
+    // A pair (ISV = 0) cannot be emulated.
+    let pair = data_abort(AUX_MU_LSR, DFSC_TRANSLATION_L1);
+    let fault = faulted(exit_of(&mut hyp, &mut cpu, pair));
+    assert!(fault
+        .what
+        .starts_with("MMIO access the syndrome cannot describe"));
+}
+
+#[test]
+fn an_instruction_abort_stops_the_vm() {
+    let (mut hyp, mut cpu) = machine(1);
+    let mut fetch = Exit::sync(esr(EC_IABT_LOWER, DFSC_TRANSLATION_L1), 0);
+    fetch.hpfar = (0x3000_0000 >> 12) << 4;
+    let fault = faulted(exit_of(&mut hyp, &mut cpu, fetch));
+    assert_eq!(fault.what, "instruction fetch outside the VM's RAM");
+    assert_eq!(fault.address, 0x3000_0000);
+}
+
+#[test]
+fn a_fault_stops_only_that_vm_through_the_loop() {
+    let (mut hyp, mut cpu) = machine(2);
+    cpu.script
+        .push_back(Exit::sync(esr(EC_IABT_LOWER, DFSC_TRANSLATION_L1), 0));
+    hyp.step(&mut cpu);
+    assert!(matches!(hyp.vms[0].state, VmState::Off(Why::Faulted(_))));
+    assert_eq!(hyp.vms[1].state, VmState::Runnable);
+    hyp.step(&mut cpu);
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0, 1, 1]);
+}
+
+// ---- PSCI ----
+
+fn psci(hyp: &mut Hypervisor, cpu: &mut FakeCpu, function: u64, arg: u64) -> (Next, u64) {
+    let mut hvc = Exit::sync(esr(EC_HVC64, 0), 0);
+    hvc.regs = [Some((0, function)), Some((1, arg))];
+    let next = exit_of(hyp, cpu, hvc);
+    (next, hyp.vms[0].frame.x[0])
+}
+
+#[test]
+fn psci_answers() {
+    let (mut hyp, mut cpu) = machine(1);
+    let resume = |(next, x0): (Next, u64)| {
+        assert_eq!(next, Next::Resume);
+        x0
+    };
+    assert_eq!(resume(psci(&mut hyp, &mut cpu, PSCI_VERSION, 0)), 0x1_0001);
+    assert_eq!(
+        resume(psci(&mut hyp, &mut cpu, PSCI_CPU_ON_64, 0)),
+        ALREADY_ON
+    );
+    assert_eq!(
+        resume(psci(&mut hyp, &mut cpu, PSCI_FEATURES, PSCI_SYSTEM_OFF)),
+        0
+    );
+    assert_eq!(
+        resume(psci(&mut hyp, &mut cpu, 0x8400_00ff, 0)),
+        NOT_SUPPORTED
+    );
+    // The 32-bit SMCCC id space is taken from the low word.
+    assert_eq!(
+        resume(psci(
+            &mut hyp,
+            &mut cpu,
+            0xffff_ffff_0000_0000 | PSCI_VERSION,
+            0
+        )),
+        0x1_0001
+    );
+    let (next, _) = psci(&mut hyp, &mut cpu, PSCI_SYSTEM_OFF, 0);
+    assert_eq!(next, Next::Stop(Why::PoweredOff));
+    let (next, _) = psci(&mut hyp, &mut cpu, PSCI_SYSTEM_RESET, 0);
+    assert_eq!(next, Next::Reset);
+}
+
+#[test]
+fn system_off_and_reset_through_the_loop() {
+    let (mut hyp, mut cpu) = machine(1);
+    let mut off = Exit::sync(esr(EC_HVC64, 0), 0);
+    off.regs[0] = Some((0, PSCI_SYSTEM_OFF));
+    cpu.script.push_back(off);
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Off(Why::PoweredOff));
+
+    let (mut hyp, mut cpu) = machine(1);
+    let mut reset = Exit::sync(esr(EC_HVC64, 0), 0);
+    reset.regs[0] = Some((0, PSCI_SYSTEM_RESET));
+    hyp.vms[0].frame.pc = ENTRY + 0x100;
+    cpu.script.push_back(reset);
+    let flushes = cpu.cache_flushes;
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Runnable);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY, "restarted at its entry");
+    assert_eq!(cpu.cache_flushes, flushes + 1, "its RAM was reloaded");
+}
+
+// ---- reset and the loader ----
+
+static DTB: [u8; 8] = [0xd0, 0x0d, 0xfe, 0xed, 0, 0, 0, 0x28];
+static INITRD: [u8; 4] = *b"0707";
+static BLOBS: [Blob; 2] = [
+    Blob {
+        load: 0x4_0000,
+        bytes: &DTB,
+    },
+    Blob {
+        load: 0x8_0000 + 0x1000,
+        bytes: &INITRD,
+    },
+];
+
+#[test]
+fn a_reset_loads_every_blob_and_sets_x0() {
+    let (mut hyp, mut cpu) = machine_with(std::vec![config(0, &BLOBS, 0x4_0000)]);
+    let base = POOL;
+    assert_eq!(
+        cpu.word(base + ENTRY),
+        u32::from_le_bytes([0x1f, 0x20, 0x03, 0xd5])
+    );
+    assert_eq!(cpu.word(base + 0x4_0000), 0xedfe_0dd0);
+    assert_eq!(cpu.word(base + 0x8_1000), u32::from_le_bytes(*b"0707"));
+    let vm = &hyp.vms[0];
+    assert_eq!(vm.frame.x[..4], [0x4_0000, 0, 0, 0]);
+    assert_eq!(vm.frame.pstate, 0x3c5, "EL1h, DAIF masked");
+    assert_eq!(vm.el1.sctlr & 1, 0, "MMU off");
+    // A reset puts the blobs back over whatever the guest did to them.
+    cpu.ram.insert(base + 0x4_0000, 0);
+    hyp.vms[0].frame.x[0] = 7;
+    hyp.reset_vm(&mut cpu, 0);
+    assert_eq!(cpu.word(base + 0x4_0000), 0xedfe_0dd0);
+    assert_eq!(hyp.vms[0].frame.x[0], 0x4_0000);
+}
+
+#[test]
+fn a_reset_drops_the_input_typed_to_the_old_instance() {
+    let (mut hyp, mut cpu) = machine(1);
+    hyp.give_input(0, b'q');
+    hyp.reset_vm(&mut cpu, 0);
+    assert_eq!(hyp.consoles.inputs[0].pop(), None);
+}
+
+#[test]
+fn a_vm_whose_ram_is_not_on_the_board_never_starts() {
+    let consoles: &'static Consoles = Box::leak(Box::new(Consoles::new()));
+    let configs: &'static [VmConfig] = Box::leak(Box::new([config(0, &[], 0), config(1, &[], 0)]));
+    let mut hyp = Hypervisor::new(consoles);
+    let mut cpu = FakeCpu::at(0);
+    hyp.create_vms(&mut cpu, configs, POOL + RAM);
+    assert_eq!(hyp.vms[0].state, VmState::Runnable);
+    assert_eq!(hyp.vms[1].state, VmState::Off(Why::NeverStarted));
+    assert!(cpu.ram.keys().all(|&a| a < POOL + RAM), "nothing loaded");
+    hyp.reset_vm(&mut cpu, 1);
+    assert_eq!(hyp.vms[1].state, VmState::Off(Why::NeverStarted));
+    for _ in 0..3 {
+        hyp.step(&mut cpu);
+    }
+    assert!(cpu.runs.iter().all(|&i| i == 0));
+}
+
+#[test]
+fn an_unknown_exception_class_stops_the_vm_naming_it() {
+    let (mut hyp, mut cpu) = machine(1);
+    let fault = faulted(exit_of(
+        &mut hyp,
+        &mut cpu,
+        Exit::sync(esr(EC_UNKNOWN, 0), 0),
+    ));
+    assert_eq!(fault.what, "Unknown reason (undefined instruction)");
+}
