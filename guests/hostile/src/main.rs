@@ -89,6 +89,8 @@ it; [goes on]: the guest carries on; [for ever]: only vmreset ends it.
   v  undefined instruction with VBAR_EL1 = 0: faults at EL1       [for ever]
   s  system registers: trapped, EL2-only, implementation defined  [goes on]
   c  HVC and SMC calls: PSCI and unknown function ids             [goes on]
+  d  debug and OS-lock registers: trapped, this VM's own          [goes on]
+  m  PMU registers: trapped; an absent counter is UNDEFINED       [goes on]
   f  freeze: WFI with every interrupt off and masked              [for ever]
   l  tight loop with interrupts masked                            [for ever]
   o  flood the console with output                                [for ever]
@@ -154,6 +156,8 @@ fn run(key: u8, ram_end: u64) {
         b'v' => probes::undefined_without_vectors(),
         b's' => probes::system_registers(),
         b'c' => probes::calls(),
+        b'd' => probes::debug_registers(),
+        b'm' => probes::performance_monitors(),
         b'f' => probes::freeze(),
         b'l' => probes::tight_loop(),
         b'o' => probes::flood(),

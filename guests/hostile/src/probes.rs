@@ -283,6 +283,100 @@ pub fn system_registers() {
 }
 // ANCHOR_END: sysregs
 
+// ANCHOR: debug_pmu
+/// `d`: debug and OS-lock registers. MDCR_EL2.TDA/TDOSA trap every one of
+/// them to EL2, where ferrovisor keeps them per VM: the OS lock is set out
+/// of reset and OSLAR clears it, MDSCR_EL1 keeps what is written, and a
+/// breakpoint control register takes the write but never reaches the CPU.
+pub fn debug_registers() {
+    exception::take_undefined();
+    let (locked, unlocked, mdscr, bcr0): (u64, u64, u64, u64);
+    // SAFETY: the OS lock, MDSCR_EL1 (MDE only: with KDE clear no debug
+    // exception is taken at EL1) and breakpoint 0 (enabled, at address 0,
+    // never reached with debug exceptions off) affect nothing else here.
+    unsafe {
+        asm!(
+            "mrs {locked}, oslsr_el1",
+            "msr oslar_el1, xzr",
+            "mrs {unlocked}, oslsr_el1",
+            "msr mdscr_el1, {mde}",
+            "mrs {mdscr}, mdscr_el1",
+            "msr dbgbvr0_el1, xzr",
+            "msr dbgbcr0_el1, {enable}",
+            "mrs {bcr0}, dbgbcr0_el1",
+            "msr mdscr_el1, xzr",
+            mde = in(reg) MDSCR_MDE,
+            enable = in(reg) DBGBCR_ENABLED,
+            locked = out(reg) locked,
+            unlocked = out(reg) unlocked,
+            mdscr = out(reg) mdscr,
+            bcr0 = out(reg) bcr0,
+            options(nostack)
+        )
+    };
+    if !exception::take_undefined() {
+        say!(
+            "d: oslsr_el1 = {:#x}, after oslar_el1 = 0: {:#x}",
+            locked,
+            unlocked
+        );
+        say!("d: mdscr_el1 after writing {:#x}: {:#x}", MDSCR_MDE, mdscr);
+        say!(
+            "d: dbgbcr0_el1 after writing {:#x}: {:#x}",
+            DBGBCR_ENABLED,
+            bcr0
+        );
+    }
+    say!("d: still running");
+}
+
+/// MDSCR_EL1.MDE (bit 15): monitor debug events.
+const MDSCR_MDE: u64 = 1 << 15;
+/// DBGBCR0_EL1: E (bit 0), PMC = EL1 and EL0 (bits 2:1), BAS = all (8:5).
+const DBGBCR_ENABLED: u64 = 0x1e7;
+
+/// `m`: the performance monitors. MDCR_EL2.TPM/TPMCR trap them to EL2:
+/// this VM sees ferrovisor's PMU (an A53's, with no event counters), never
+/// the CPU's real counters. An event counter it does not have is
+/// UNDEFINED: ferrovisor makes this guest take that at its own EL1 vector.
+pub fn performance_monitors() {
+    exception::take_undefined();
+    let (pmcr, cycles): (u64, u64);
+    // SAFETY: reading the PMU has no side effect.
+    unsafe {
+        asm!(
+            "mrs {pmcr}, pmcr_el0",
+            "mrs {cycles}, pmccntr_el0",
+            pmcr = out(reg) pmcr,
+            cycles = out(reg) cycles,
+            options(nostack)
+        )
+    };
+    if !exception::take_undefined() {
+        say!(
+            "m: pmcr_el0 = {:#x} (N = {})",
+            pmcr,
+            (pmcr >> PMCR_N_SHIFT) & PMCR_N_MASK
+        );
+        say!("m: pmccntr_el0 = {:#x}", cycles);
+    }
+    say!("m: mrs pmevcntr0_el0, an event counter N = 0 says is not there");
+    let value: u64;
+    // SAFETY: undefined for this VM: its EL1 handler steps over it.
+    unsafe { asm!("mrs {v}, pmevcntr0_el0", v = out(reg) value, options(nostack)) };
+    if exception::take_undefined() {
+        say!("m: pmevcntr0_el0 was UNDEFINED; this guest's handler ran");
+    } else {
+        say!("m: pmevcntr0_el0 = {:#x}", value);
+    }
+    say!("m: still running");
+}
+
+/// PMCR_EL0.N, bits [15:11]: the number of event counters.
+const PMCR_N_SHIFT: u64 = 11;
+const PMCR_N_MASK: u64 = 0x1f;
+// ANCHOR_END: debug_pmu
+
 // ANCHOR: calls
 /// SMCCC function ids (Arm DEN 0028) and PSCI (Arm DEN 0022).
 const SMCCC_VERSION: u64 = 0x8000_0000;

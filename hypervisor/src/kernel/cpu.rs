@@ -72,6 +72,15 @@ impl Cpu for Aarch64 {
         }
     }
 
+    fn read_vbar(&self) -> u64 {
+        cpu::read_vbar_el1()
+    }
+
+    fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64) {
+        // SAFETY: between guest runs, on the loaded vCPU's own registers.
+        unsafe { cpu::write_el1_exception(esr, elr, spsr) };
+    }
+
     fn set_guest_lines(&mut self, irq: bool, fiq: bool) {
         stage2::guest_hcr(irq, fiq);
     }

@@ -35,6 +35,11 @@ pub trait Cpu {
     /// Only between guest runs; `vttbr` must come from
     /// [`build_stage2`](Cpu::build_stage2).
     unsafe fn load_vcpu(&mut self, el1: &El1State, fp: &FpState, cntvoff: u64, vttbr: u64);
+    /// The loaded vCPU's VBAR_EL1.
+    fn read_vbar(&self) -> u64;
+    /// Write the loaded vCPU's ESR_EL1, ELR_EL1 and SPSR_EL1, as taking an
+    /// exception at EL1 does.
+    fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64);
     /// HCR_EL2 for the guest about to run, with its virtual IRQ/FIQ lines.
     fn set_guest_lines(&mut self, irq: bool, fiq: bool);
     /// Run the loaded vCPU until it exits; the exception vector it left by.

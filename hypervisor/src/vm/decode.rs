@@ -40,6 +40,9 @@ pub fn fault_ipa(abort: AbortIss, hpfar: u64, far: u64) -> u64 {
 /// Why a stage-2 data abort at `ipa` cannot be emulated, or `None` if it
 /// is a load or store to the virtual board that the syndrome describes.
 pub fn data_abort_refusal(abort: AbortIss, ipa: u64) -> Option<&'static str> {
+    if let Some(reason) = not_a_translation_fault(abort) {
+        return Some(reason);
+    }
     if abort.stage1_walk() {
         // The CPU was reading the guest's own translation tables, and they
         // are not in its RAM: there is no instruction to emulate.
@@ -64,12 +67,44 @@ pub fn data_abort_refusal(abort: AbortIss, ipa: u64) -> Option<&'static str> {
 /// Why a stage-2 instruction abort happened: the guest executed (or its
 /// table walk for an instruction fetch read) outside its RAM.
 pub fn instruction_abort_reason(abort: AbortIss) -> &'static str {
-    if abort.stage1_walk() {
+    if let Some(reason) = not_a_translation_fault(abort) {
+        reason
+    } else if abort.stage1_walk() {
         "stage-1 page-table walk outside the VM's RAM"
     } else {
         "instruction fetch outside the VM's RAM"
     }
 }
+
+/// Stage 2 maps a VM's RAM whole, readable, writable and executable, and
+/// nothing else: a guest access can only miss it, which is a translation
+/// fault (DFSC/IFSC 0b0001LL). Any other status says something no
+/// emulation can mend (an external abort from the bus, a TLB conflict):
+/// why, in words, for the VM's report.
+fn not_a_translation_fault(abort: AbortIss) -> Option<&'static str> {
+    Some(match abort.status().0 {
+        TRANSLATION_FAULT_FIRST..=TRANSLATION_FAULT_LAST => return None,
+        ADDRESS_SIZE_FIRST..=ADDRESS_SIZE_LAST => "stage-2 address size fault",
+        ACCESS_FLAG_FIRST..=ACCESS_FLAG_LAST => "stage-2 access flag fault",
+        PERMISSION_FIRST..=PERMISSION_LAST => "stage-2 permission fault",
+        SYNCHRONOUS_EXTERNAL_ABORT => "synchronous external abort",
+        TLB_CONFLICT => "TLB conflict abort",
+        _ => "abort with a fault status stage 2 never reports",
+    })
+}
+
+/// Fault status codes (ESR_EL2.ISS.DFSC/IFSC, Arm ARM D17.2.37), the
+/// translation table level in the low two bits where there is one.
+const ADDRESS_SIZE_FIRST: u8 = 0x00;
+const ADDRESS_SIZE_LAST: u8 = 0x03;
+const TRANSLATION_FAULT_FIRST: u8 = 0x04;
+const TRANSLATION_FAULT_LAST: u8 = 0x07;
+const ACCESS_FLAG_FIRST: u8 = 0x09;
+const ACCESS_FLAG_LAST: u8 = 0x0b;
+const PERMISSION_FIRST: u8 = 0x0d;
+const PERMISSION_LAST: u8 = 0x0f;
+const SYNCHRONOUS_EXTERNAL_ABORT: u8 = 0x10;
+const TLB_CONFLICT: u8 = 0x30;
 // ANCHOR_END: refuse
 
 /// The width of an access from SAS (1, 2, 4 or 8 bytes).
@@ -170,13 +205,35 @@ mod tests {
             Some("stage-1 page-table walk outside the VM's RAM")
         );
         assert_eq!(
-            instruction_abort_reason(AbortIss(S1PTW)),
+            instruction_abort_reason(AbortIss(S1PTW | DFSC_TRANSLATION_L1)),
             "stage-1 page-table walk outside the VM's RAM"
         );
         assert_eq!(
-            instruction_abort_reason(AbortIss(0)),
+            instruction_abort_reason(AbortIss(DFSC_TRANSLATION_L1)),
             "instruction fetch outside the VM's RAM"
         );
+    }
+
+    #[test]
+    fn only_a_translation_fault_can_be_an_mmio_access() {
+        // A valid load from a device, with other fault status codes.
+        let with = |dfsc: u32| AbortIss((ISV | 2 << SAS_SHIFT) | dfsc);
+        for level in 0..4 {
+            let translation = with(0b00_0100 | level);
+            assert_eq!(data_abort_refusal(translation, AUX_MU_IO_REG), None);
+        }
+        let cases = [
+            (0b00_0010, "stage-2 address size fault"),
+            (0b00_1011, "stage-2 access flag fault"),
+            (0b00_1111, "stage-2 permission fault"),
+            (0b01_0000, "synchronous external abort"),
+            (0b11_0000, "TLB conflict abort"),
+            (0b10_0001, "abort with a fault status stage 2 never reports"),
+        ];
+        for (dfsc, reason) in cases {
+            assert_eq!(data_abort_refusal(with(dfsc), AUX_MU_IO_REG), Some(reason));
+            assert_eq!(instruction_abort_reason(AbortIss(dfsc)), reason);
+        }
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! handler reaches into the loop's owner.
 
 use super::cpu::Cpu;
+use super::debug::Answer;
 use super::decode;
 use super::guest::{Seat, Vm};
+use super::inject;
 use super::state::{ExitKind, Fault, Why};
 use crate::arch::aarch64::esr::{Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
@@ -44,19 +46,41 @@ pub enum Next {
 // ANCHOR_END: next
 
 // ANCHOR: psci
-/// SMCCC function ids answered for a VM (PSCI 1.1, 32- and 64-bit forms).
+/// SMCCC function ids answered for a VM: PSCI 1.1 (Arm DEN0022), the
+/// SMC32 and SMC64 forms; SMCCC_VERSION is not (SMCCC 1.0).
 const PSCI_VERSION: u64 = 0x8400_0000;
+const PSCI_CPU_SUSPEND_32: u64 = 0x8400_0001;
+const PSCI_CPU_SUSPEND_64: u64 = 0xc400_0001;
+const PSCI_CPU_OFF: u64 = 0x8400_0002;
 const PSCI_CPU_ON_32: u64 = 0x8400_0003;
 const PSCI_CPU_ON_64: u64 = 0xc400_0003;
+const PSCI_AFFINITY_INFO_32: u64 = 0x8400_0004;
+const PSCI_AFFINITY_INFO_64: u64 = 0xc400_0004;
+const PSCI_MIGRATE_INFO_TYPE: u64 = 0x8400_0006;
 const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
 const PSCI_SYSTEM_RESET: u64 = 0x8400_0009;
 const PSCI_FEATURES: u64 = 0x8400_000a;
 /// What PSCI_VERSION returns: 1.1.
 const PSCI_VERSION_1_1: u64 = 0x0001_0001;
+/// MIGRATE_INFO_TYPE: 2, no Trusted OS, nothing to migrate.
+const MIGRATE_INFO_TYPE_NONE: u64 = 2;
+/// AFFINITY_INFO: the affinity instance is ON.
+const AFFINITY_ON: u64 = 0;
+/// The highest affinity level AFFINITY_INFO takes (MPIDR Aff3 is level 3).
+const AFFINITY_LEVEL_MAX: u64 = 3;
+/// MPIDR affinity fields Aff0-Aff2 (bits 23:0) and Aff3 (bits 39:32), a
+/// level's field being 8 bits wide.
+const MPIDR_AFF_MASK: u64 = 0xff_00ff_ffff;
+const AFFINITY_BITS: u64 = 8;
+/// The one vCPU's affinity (VMPIDR_EL2 gives it Aff0 = 0, the rest 0).
+const VCPU0_AFFINITY: u64 = 0;
 /// SMCCC and PSCI return codes.
-const SMCCC_NOT_SUPPORTED: u64 = -1i64 as u64;
-const PSCI_ALREADY_ON: u64 = -4i64 as u64;
 const PSCI_SUCCESS: u64 = 0;
+const SMCCC_NOT_SUPPORTED: u64 = -1i64 as u64;
+const PSCI_INVALID_PARAMETERS: u64 = -2i64 as u64;
+const PSCI_ALREADY_ON: u64 = -4i64 as u64;
+/// SMCCC: a function id is W0 (bits 63:32 of x0 are ignored).
+const SMCCC_FUNCTION_MASK: u64 = 0xffff_ffff;
 // ANCHOR_END: psci
 
 // ANCHOR: handle
@@ -89,17 +113,17 @@ fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
         }
         ExceptionClass::Hvc64 => {
             vm.exits.count(ExitKind::Hvc);
-            smccc(vm, seat)
+            smccc(vm, seat, cpu)
         }
         ExceptionClass::Smc64 => {
             vm.exits.count(ExitKind::Hvc);
             // A trapped SMC returns to the SMC itself: step over it.
             vm.frame.pc += INSTRUCTION_BYTES;
-            smccc(vm, seat)
+            smccc(vm, seat, cpu)
         }
         ExceptionClass::TrappedSysReg => {
             vm.exits.count(ExitKind::SysReg);
-            system_register(vm, seat, cpu, SysRegIss(esr.iss()))
+            system_register(vm, cpu, SysRegIss(esr.iss()))
         }
         ExceptionClass::DataAbortLower => {
             vm.exits.count(ExitKind::Mmio);
@@ -108,6 +132,11 @@ fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
         ExceptionClass::InstructionAbortLower => {
             vm.exits.count(ExitKind::Other);
             instruction_abort(vm, seat, esr)
+        }
+        ExceptionClass::Unknown => {
+            // Undefined at EL1 on a real A53 too: the guest's to handle.
+            vm.exits.count(ExitKind::Other);
+            undefined(vm, cpu)
         }
         class => {
             vm.exits.count(ExitKind::Other);
@@ -135,17 +164,42 @@ fn wfx(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, is_wfe: bool) -> Next {
 // ANCHOR_END: wfx
 
 // ANCHOR: smccc
-/// HVC or SMC: answer the PSCI calls that make sense for a one-core VM and
+/// HVC or SMC: PSCI 1.1 for a VM with one vCPU (its MPIDR affinity 0), and
 /// NOT_SUPPORTED for every other function id, as KVM does.
-fn smccc(vm: &mut Vm, seat: Seat) -> Next {
-    let function = vm.frame.x[0] & 0xffff_ffff;
+fn smccc(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
+    let function = vm.frame.x[0] & SMCCC_FUNCTION_MASK;
+    let (arg1, arg2) = (vm.frame.x[1], vm.frame.x[2]);
     let result = match function {
         PSCI_VERSION => PSCI_VERSION_1_1,
-        PSCI_CPU_ON_32 | PSCI_CPU_ON_64 => PSCI_ALREADY_ON,
-        PSCI_FEATURES => match vm.frame.x[1] & 0xffff_ffff {
-            PSCI_VERSION | PSCI_SYSTEM_OFF | PSCI_SYSTEM_RESET | PSCI_FEATURES => PSCI_SUCCESS,
-            _ => SMCCC_NOT_SUPPORTED,
-        },
+        PSCI_FEATURES => features(arg1 & SMCCC_FUNCTION_MASK),
+        PSCI_CPU_SUSPEND_32 | PSCI_CPU_SUSPEND_64 => {
+            // Every power state is a standby: wait for an interrupt, as WFI
+            // does, and return SUCCESS (a power-down state may return like
+            // this too; the caller then resumes after the call).
+            vm.frame.x[0] = PSCI_SUCCESS;
+            let now = cpu.now().ticks;
+            return match vm.interrupt_lines(seat, cpu, now) {
+                (false, false) => Next::Sleep,
+                _ => Next::Resume,
+            };
+        }
+        PSCI_CPU_OFF => {
+            log!(
+                "VM {} '{}' turned its only CPU off (PSCI CPU_OFF)",
+                seat.id(),
+                vm.name()
+            );
+            return Next::Stop(Why::PoweredOff);
+        }
+        PSCI_CPU_ON_32 | PSCI_CPU_ON_64 => {
+            if arg1 & MPIDR_AFF_MASK == VCPU0_AFFINITY {
+                PSCI_ALREADY_ON
+            } else {
+                PSCI_INVALID_PARAMETERS
+            }
+        }
+        PSCI_AFFINITY_INFO_32 | PSCI_AFFINITY_INFO_64 => affinity_info(arg1, arg2),
+        PSCI_MIGRATE_INFO_TYPE => MIGRATE_INFO_TYPE_NONE,
         PSCI_SYSTEM_OFF => {
             log!(
                 "VM {} '{}' powered itself off (PSCI SYSTEM_OFF)",
@@ -166,6 +220,45 @@ fn smccc(vm: &mut Vm, seat: Seat) -> Next {
     };
     vm.frame.x[0] = result;
     Next::Resume
+}
+
+/// PSCI_FEATURES: SUCCESS (no feature flags: CPU_SUSPEND takes the
+/// original power-state format, no OS-initiated mode) for each function
+/// answered above, NOT_SUPPORTED for the rest (SMCCC_VERSION included).
+fn features(function: u64) -> u64 {
+    match function {
+        PSCI_VERSION
+        | PSCI_CPU_SUSPEND_32
+        | PSCI_CPU_SUSPEND_64
+        | PSCI_CPU_OFF
+        | PSCI_CPU_ON_32
+        | PSCI_CPU_ON_64
+        | PSCI_AFFINITY_INFO_32
+        | PSCI_AFFINITY_INFO_64
+        | PSCI_MIGRATE_INFO_TYPE
+        | PSCI_SYSTEM_OFF
+        | PSCI_SYSTEM_RESET
+        | PSCI_FEATURES => PSCI_SUCCESS,
+        _ => SMCCC_NOT_SUPPORTED,
+    }
+}
+
+/// AFFINITY_INFO(target, lowest level): the one vCPU is ON; any affinity
+/// that does not contain it does not exist.
+fn affinity_info(target: u64, lowest_level: u64) -> u64 {
+    if lowest_level > AFFINITY_LEVEL_MAX {
+        return PSCI_INVALID_PARAMETERS;
+    }
+    // Ignore the fields below the lowest level asked about.
+    let ignored = match lowest_level {
+        0 => 0,
+        level => (1u64 << (AFFINITY_BITS * level.min(3))) - 1,
+    };
+    if (target & MPIDR_AFF_MASK) & !ignored == VCPU0_AFFINITY {
+        AFFINITY_ON
+    } else {
+        PSCI_INVALID_PARAMETERS
+    }
 }
 // ANCHOR_END: smccc
 
@@ -209,13 +302,39 @@ const ACTLR_EL1: SysReg = SysReg {
     crm: 0,
     op2: 1,
 };
-/// Implementation defined registers live at op0 = 3, CRn = 11 or 15.
-const IMPDEF_CRN: [u8; 2] = [11, 15];
+/// The implementation defined registers of the Cortex-A53 (TRM r0p4, 4.2),
+/// trapped by HCR_EL2.TIDCP: read as zero, writes ignored. The rest of
+/// their space (op0 = 3, CRn = 11 or 15) is UNDEFINED on the A53.
+const A53_IMPDEF: [SysReg; 8] = [
+    // L2CTLR_EL1, L2ECTLR_EL1.
+    impdef(11, 0, 2),
+    impdef(11, 0, 3),
+    // L2ACTLR_EL1.
+    impdef(15, 0, 0),
+    // CPUACTLR_EL1, CPUECTLR_EL1, CPUMERRSR_EL1, L2MERRSR_EL1.
+    impdef(15, 2, 0),
+    impdef(15, 2, 1),
+    impdef(15, 2, 2),
+    impdef(15, 2, 3),
+    // CBAR_EL1.
+    impdef(15, 3, 0),
+];
+
+/// An A53 implementation defined register: op0 = 3, op1 = 1.
+const fn impdef(crn: u8, crm: u8, op2: u8) -> SysReg {
+    SysReg {
+        op0: 3,
+        op1: 1,
+        crn,
+        crm,
+        op2,
+    }
+}
 /// DC ISW / DC CSW / DC CISW: op0 = 1, op1 = 0, CRn = 7, CRm = 6/10/14, op2 = 2.
 const DC_BY_SET_WAY_CRM: [u8; 3] = [6, 10, 14];
 
-/// A trapped system register access: emulate it or stop the VM.
-fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
+/// A trapped system register access: emulate it, or make it UNDEFINED.
+fn system_register(vm: &mut Vm, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
     let reg = iss.register();
     let rt = iss.rt();
     let value = if rt == XZR {
@@ -226,7 +345,7 @@ fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) 
     let read_result = match reg {
         CNTPCT_EL0 => Some(cpu.now().ticks.wrapping_sub(vm.cntvoff)),
         CNTP_TVAL_EL0 | CNTP_CTL_EL0 | CNTP_CVAL_EL0 | ACTLR_EL1 => Some(0),
-        SysReg { op0: 3, crn, .. } if IMPDEF_CRN.contains(&crn) => Some(0),
+        reg if A53_IMPDEF.contains(&reg) => Some(0),
         SysReg {
             op0: 1,
             op1: 0,
@@ -240,7 +359,10 @@ fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) 
             cpu.clean_invalidate_by_set_way(value);
             Some(0)
         }
-        _ => None,
+        _ => match vm.debug.access(reg, (!iss.is_read()).then_some(value)) {
+            Answer::Value(v) => Some(v),
+            Answer::Undefined | Answer::NotMine => None,
+        },
     };
     match read_result {
         Some(result) => {
@@ -250,27 +372,20 @@ fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) 
             vm.frame.pc += INSTRUCTION_BYTES;
             Next::Resume
         }
-        None => {
-            let what = if iss.is_read() {
-                "read of an unknown system register"
-            } else {
-                "write to an unknown system register"
-            };
-            log!(
-                "VM {} '{}': {} S{}_{}_C{}_C{}_{}",
-                seat.id(),
-                vm.name(),
-                what,
-                reg.op0,
-                reg.op1,
-                reg.crn,
-                reg.crm,
-                reg.op2
-            );
-            fault(vm, seat, what, 0)
-        }
+        // What a Cortex-A53 does not have is UNDEFINED there: the guest
+        // takes the exception at EL1, as on the board.
+        None => undefined(vm, cpu),
     }
 }
+
+// ANCHOR: undefined
+/// Make the guest take an Undefined Instruction exception at EL1 for the
+/// instruction it trapped on.
+fn undefined(vm: &mut Vm, cpu: &mut impl Cpu) -> Next {
+    vm.inject_exception(cpu, inject::ESR_UNDEFINED);
+    Next::Resume
+}
+// ANCHOR_END: undefined
 // ANCHOR_END: sysreg
 
 // ANCHOR: mmio

@@ -67,6 +67,10 @@ pub struct FakeCpu {
     pub routes: (bool, bool),
     /// The live virtual timer (CNTV_CTL, CNTV_CVAL) of the loaded vCPU.
     pub vtimer: (u64, u64),
+    /// The loaded vCPU's VBAR_EL1.
+    pub vbar: u64,
+    /// ESR_EL1, ELR_EL1 and SPSR_EL1 of the loaded vCPU, as last written.
+    pub el1_exception: Option<(u64, u64, u64)>,
     /// The virtual IRQ/FIQ lines of the last run.
     pub lines: (bool, bool),
     /// The loaded stage 2.
@@ -145,6 +149,14 @@ impl Cpu for FakeCpu {
         self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
         self.cntvoff = cntvoff;
         self.vttbr = Some(vttbr);
+    }
+
+    fn read_vbar(&self) -> u64 {
+        self.vbar
+    }
+
+    fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64) {
+        self.el1_exception = Some((esr, elr, spsr));
     }
 
     fn set_guest_lines(&mut self, irq: bool, fiq: bool) {

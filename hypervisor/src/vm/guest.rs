@@ -5,7 +5,9 @@
 
 use super::config::VmConfig;
 use super::cpu::Cpu;
+use super::debug::DebugRegs;
 use super::id::VmId;
+use super::inject::{self, El1Exception};
 use super::list::MAX_VMS;
 use super::state::{ExitCounts, VmState, Why};
 use super::trace::Tracer;
@@ -80,6 +82,8 @@ pub struct Vm {
     /// `vmtrace`: whether and how its MMIO accesses are logged. Survives
     /// a reset, so a guest's boot can be watched from the first access.
     pub trace: Tracer,
+    /// Its debug, OS-lock and PMU registers (MDCR_EL2 traps them).
+    pub debug: DebugRegs,
 }
 // ANCHOR_END: vm
 
@@ -126,6 +130,7 @@ impl Vm {
             board: VirtualBoard::new(),
             input_dropped: 0,
             trace: Tracer::new(),
+            debug: DebugRegs::new(),
         }
     }
 
@@ -151,6 +156,27 @@ impl Vm {
         ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0 && virtual_now >= cval
     }
     // ANCHOR_END: vtimer
+
+    // ANCHOR: inject
+    /// Make the guest take a synchronous exception with syndrome `esr` at
+    /// EL1, at the instruction its PC points to, as the CPU would have.
+    pub fn inject_exception(&mut self, cpu: &mut impl Cpu, esr: u64) -> El1Exception {
+        let vbar = if self.loaded {
+            cpu.read_vbar()
+        } else {
+            self.el1.vbar
+        };
+        let taken = inject::synchronous(esr, self.frame.pc, self.frame.pstate, vbar);
+        if self.loaded {
+            cpu.write_el1_exception(taken.esr, taken.elr, taken.spsr);
+        } else {
+            (self.el1.esr, self.el1.elr, self.el1.spsr) = (taken.esr, taken.elr, taken.spsr);
+        }
+        self.frame.pc = taken.pc;
+        self.frame.pstate = taken.pstate;
+        taken
+    }
+    // ANCHOR_END: inject
 
     // ANCHOR: env
     /// The device models and the environment they run in.

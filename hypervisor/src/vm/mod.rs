@@ -3,10 +3,12 @@
 
 pub mod config;
 pub mod cpu;
+pub mod debug;
 pub mod decode;
 pub mod exits;
 pub mod guest;
 pub mod id;
+pub mod inject;
 pub mod linux_image;
 pub mod list;
 pub mod machine;

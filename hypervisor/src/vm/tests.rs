@@ -340,7 +340,8 @@ fn trapped_system_registers_are_emulated() {
     assert_eq!(next, Next::Resume);
     assert_eq!(hyp.vms[0].frame.x[5], cpu.ticks.get() - hyp.vms[0].cntvoff);
     assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
-    // An implementation-defined register reads as zero.
+    // An implementation defined register of the A53 (CPUACTLR_EL1) reads
+    // as zero.
     hyp.vms[0].frame.x[6] = 99;
     let impdef = sysreg_iss(3, 1, 15, 2, 0, 6, true);
     exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, impdef), 0));
@@ -463,6 +464,72 @@ fn psci_answers() {
     assert_eq!(next, Next::Reset);
 }
 
+const PSCI_CPU_SUSPEND_64: u64 = 0xc400_0001;
+const PSCI_CPU_OFF: u64 = 0x8400_0002;
+const PSCI_AFFINITY_INFO_64: u64 = 0xc400_0004;
+const PSCI_MIGRATE: u64 = 0x8400_0005;
+const PSCI_MIGRATE_INFO_TYPE: u64 = 0x8400_0006;
+const SMCCC_VERSION: u64 = 0x8000_0000;
+const INVALID_PARAMETERS: u64 = -2i64 as u64;
+
+#[test]
+fn psci_1_1_for_a_one_cpu_vm() {
+    let (mut hyp, mut cpu) = machine(1);
+    let mut call = |f: u64, a1: u64, a2: u64| {
+        let mut hvc = Exit::sync(esr(EC_HVC64, 0), 0);
+        hvc.regs = [Some((0, f)), Some((1, a1))];
+        hyp.vms[0].frame.x[2] = a2;
+        let next = exit_of(&mut hyp, &mut cpu, hvc);
+        (next, hyp.vms[0].frame.x[0])
+    };
+    let answer = |r: (Next, u64)| {
+        assert_eq!(r.0, Next::Resume);
+        r.1
+    };
+    // CPU_ON: the only vCPU (MPIDR affinity 0) is on; no other exists.
+    assert_eq!(answer(call(PSCI_CPU_ON_64, 0, ENTRY)), ALREADY_ON);
+    assert_eq!(answer(call(PSCI_CPU_ON_64, 1, ENTRY)), INVALID_PARAMETERS);
+    assert_eq!(
+        answer(call(PSCI_CPU_ON_64, 0x100, ENTRY)),
+        INVALID_PARAMETERS
+    );
+    // AFFINITY_INFO: vCPU 0 is ON, at level 0 and as part of its cluster.
+    assert_eq!(answer(call(PSCI_AFFINITY_INFO_64, 0, 0)), 0);
+    assert_eq!(
+        answer(call(PSCI_AFFINITY_INFO_64, 2, 0)),
+        INVALID_PARAMETERS
+    );
+    assert_eq!(answer(call(PSCI_AFFINITY_INFO_64, 2, 1)), 0);
+    assert_eq!(
+        answer(call(PSCI_AFFINITY_INFO_64, 0, 4)),
+        INVALID_PARAMETERS
+    );
+    assert_eq!(answer(call(PSCI_MIGRATE_INFO_TYPE, 0, 0)), 2);
+    assert_eq!(answer(call(PSCI_MIGRATE, 0, 0)), NOT_SUPPORTED);
+    assert_eq!(answer(call(SMCCC_VERSION, 0, 0)), NOT_SUPPORTED);
+    // FEATURES tells the truth about every function.
+    for f in [
+        PSCI_VERSION,
+        PSCI_CPU_SUSPEND_64,
+        PSCI_CPU_OFF,
+        PSCI_CPU_ON_64,
+        PSCI_AFFINITY_INFO_64,
+        PSCI_MIGRATE_INFO_TYPE,
+        PSCI_SYSTEM_OFF,
+        PSCI_SYSTEM_RESET,
+        PSCI_FEATURES,
+    ] {
+        assert_eq!(answer(call(PSCI_FEATURES, f, 0)), 0, "{f:#x}");
+    }
+    for f in [SMCCC_VERSION, PSCI_MIGRATE, 0x8400_0012, 0x8400_00ff] {
+        assert_eq!(answer(call(PSCI_FEATURES, f, 0)), NOT_SUPPORTED, "{f:#x}");
+    }
+    // CPU_SUSPEND waits like WFI and returns SUCCESS; CPU_OFF of the only
+    // vCPU turns the VM off.
+    assert_eq!(call(PSCI_CPU_SUSPEND_64, 0, 0), (Next::Sleep, 0));
+    assert_eq!(call(PSCI_CPU_OFF, 0, 0).0, Next::Stop(Why::PoweredOff));
+}
+
 #[test]
 fn system_off_and_reset_through_the_loop() {
     let (mut hyp, mut cpu) = machine(1);
@@ -547,13 +614,97 @@ fn a_vm_whose_ram_is_not_on_the_board_never_starts() {
     assert!(cpu.runs.iter().all(|&i| i == 0));
 }
 
-#[test]
-fn an_unknown_exception_class_stops_the_vm_naming_it() {
+// ---- what a Cortex-A53 makes UNDEFINED ----
+
+/// Where hostile-like guests keep their vectors, and where they trap.
+const VBAR: u64 = 0x8_0800;
+const TRAP_PC: u64 = ENTRY + 0x40;
+
+/// VM 0 loaded (as after it ran), at TRAP_PC in EL1h with `pstate`.
+fn loaded_at(pstate: u64) -> (Hypervisor, FakeCpu) {
     let (mut hyp, mut cpu) = machine(1);
-    let fault = faulted(exit_of(
-        &mut hyp,
-        &mut cpu,
-        Exit::sync(esr(EC_UNKNOWN, 0), 0),
-    ));
-    assert_eq!(fault.what, "Unknown reason (undefined instruction)");
+    cpu.script.push_back(Exit::irq(0));
+    hyp.step(&mut cpu);
+    cpu.vbar = VBAR;
+    hyp.vms[0].frame.pc = TRAP_PC;
+    hyp.vms[0].frame.pstate = pstate;
+    (hyp, cpu)
+}
+
+#[test]
+fn an_unknown_system_register_is_undefined_in_the_guest() {
+    // EL1h with the flags N and C set, interrupts unmasked.
+    let pstate = 0xa000_0005;
+    let (mut hyp, mut cpu) = loaded_at(pstate);
+    // MRS x2, S3_5_C11_C9_7: in the implementation defined space trapped
+    // by TIDCP, but no register of the A53.
+    let unknown = sysreg_iss(3, 5, 11, 9, 7, 2, true);
+    hyp.vms[0].frame.x[2] = 0x77;
+    let next = exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, unknown), 0));
+    assert_eq!(next, Next::Resume, "the VM goes on");
+    assert_eq!(
+        cpu.el1_exception,
+        Some((0x200_0000, TRAP_PC, pstate)),
+        "ESR_EL1 = EC 0 with IL, ELR_EL1 = the MRS, SPSR_EL1 = its PSTATE"
+    );
+    let vm = &hyp.vms[0];
+    assert_eq!(
+        vm.frame.pc,
+        VBAR + 0x200,
+        "current EL with SP_ELx, synchronous"
+    );
+    assert_eq!(vm.frame.pstate, 0x3c5, "EL1h, D A I F masked");
+    assert_eq!(vm.frame.x[2], 0x77, "the register is left alone");
+    assert_eq!(vm.state, VmState::Runnable);
+}
+
+#[test]
+fn an_unknown_reason_exit_is_undefined_in_the_guest_too() {
+    // From EL0 (M = EL0t): the lower-EL AArch64 vector.
+    let (mut hyp, mut cpu) = loaded_at(0);
+    let next = exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_UNKNOWN, 0), 0));
+    assert_eq!(next, Next::Resume);
+    assert_eq!(hyp.vms[0].frame.pc, VBAR + 0x400);
+    assert_eq!(cpu.el1_exception, Some((0x200_0000, TRAP_PC, 0)));
+}
+
+#[test]
+fn an_injection_into_a_vm_not_loaded_goes_to_its_saved_state() {
+    let (mut hyp, mut cpu) = machine(2);
+    hyp.vms[1].el1.vbar = VBAR;
+    hyp.vms[1].frame.pc = TRAP_PC;
+    let taken = hyp.vms[1].inject_exception(&mut cpu, 0x200_0000);
+    assert_eq!(taken.pc, VBAR + 0x200);
+    let el1 = &hyp.vms[1].el1;
+    assert_eq!((el1.esr, el1.elr, el1.spsr), (0x200_0000, TRAP_PC, 0x3c5));
+    assert_eq!(
+        cpu.el1_exception, None,
+        "the CPU's registers are another VM's"
+    );
+}
+
+#[test]
+fn debug_and_pmu_registers_are_the_vms_own() {
+    let (mut hyp, mut cpu) = loaded_at(0x3c5);
+    let pmcr = sysreg_iss(3, 3, 9, 12, 0, 4, true);
+    exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, pmcr), 0));
+    assert_eq!(hyp.vms[0].frame.x[4], 0x4103_0000, "an A53 PMU with N = 0");
+    assert_eq!(hyp.vms[0].frame.pc, TRAP_PC + 4);
+    // MSR MDSCR_EL1, x5, then MRS x6, MDSCR_EL1: kept for this VM.
+    let mut write = Exit::sync(esr(EC_SYSREG, sysreg_iss(2, 0, 0, 2, 2, 5, false)), 0);
+    write.regs[0] = Some((5, 0x8000));
+    exit_of(&mut hyp, &mut cpu, write);
+    let read = Exit::sync(esr(EC_SYSREG, sysreg_iss(2, 0, 0, 2, 2, 6, true)), 0);
+    exit_of(&mut hyp, &mut cpu, read);
+    assert_eq!(hyp.vms[0].frame.x[6], 0x8000);
+    assert_eq!(cpu.el1_exception, None, "nothing injected so far");
+    // An event counter the virtual PMU does not have: UNDEFINED.
+    let pc = hyp.vms[0].frame.pc;
+    let counter = sysreg_iss(3, 3, 14, 8, 0, 7, true);
+    exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, counter), 0));
+    assert_eq!(cpu.el1_exception, Some((0x200_0000, pc, 0x3c5)));
+    // A reset starts the debug state afresh.
+    hyp.reset_vm(&mut cpu, 0);
+    assert_eq!(hyp.vms[0].debug.mdscr, 0);
+    assert!(hyp.vms[0].debug.os_lock);
 }

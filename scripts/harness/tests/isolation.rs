@@ -356,6 +356,51 @@ fn contained_misbehaviour_lets_the_guest_go_on() {
     others_keep_working(&mut qemu, "the contained probes");
 }
 
+/// Debug, OS-lock and PMU registers trap to ferrovisor (MDCR_EL2) and are
+/// this VM's own; a PMU register the virtual PMU lacks is UNDEFINED, which
+/// ferrovisor injects: the guest's own EL1 handler runs and it goes on.
+#[test]
+fn debug_and_pmu_registers_are_the_vms_own_and_undefined_ones_injected() {
+    let mut qemu = boot("debug_and_pmu_registers_are_the_vms_own_and_undefined_ones_injected");
+    let before = vml_row(&mut qemu, HOSTILE);
+    focus_hostile(&mut qemu);
+
+    qemu.send(b"d");
+    // The OS lock is set out of reset (OSLM = 0b10, OSLK = 1), and cleared.
+    qemu.expect("d: oslsr_el1 = 0xa, after oslar_el1 = 0: 0x8", STEP_TIMEOUT);
+    qemu.expect("d: mdscr_el1 after writing 0x8000: 0x8000", STEP_TIMEOUT);
+    // A breakpoint register takes the write and reads 0: nothing of it
+    // reaches the CPU.
+    qemu.expect("d: dbgbcr0_el1 after writing 0x1e7: 0x0", STEP_TIMEOUT);
+    qemu.expect("d: still running", STEP_TIMEOUT);
+
+    qemu.send(b"m");
+    // Not the CPU's PMCR_EL0 (QEMU's A53 has N = 6): ferrovisor's, N = 0.
+    qemu.expect("m: pmcr_el0 = 0x41030000 (N = 0)", STEP_TIMEOUT);
+    qemu.expect("m: pmccntr_el0 = 0x0", STEP_TIMEOUT);
+    // Injected: ESR_EL1 says EC 0 (unknown reason) with IL set.
+    qemu.expect("(ESR_EL1 0x2000000, EC 0x0)", STEP_TIMEOUT);
+    qemu.expect(
+        "m: pmevcntr0_el0 was UNDEFINED; this guest's handler ran",
+        STEP_TIMEOUT,
+    );
+    qemu.expect("m: still running", STEP_TIMEOUT);
+    qemu.expect(HOSTILE_PROMPT, STEP_TIMEOUT);
+
+    back_to_prompt(&mut qemu);
+    let after = vml_row(&mut qemu, HOSTILE);
+    assert!(
+        ["running", "sleeping"].contains(&after.state.as_str()),
+        "{after:?}"
+    );
+    // d: nine accesses, m: three, all at EL2 (SysReg).
+    assert!(
+        after.exits[2] >= before.exits[2] + 12,
+        "{before:?} {after:?}"
+    );
+    others_keep_working(&mut qemu, "the debug and PMU probes");
+}
+
 /// Run a probe that never ends, check that the others and the prompt keep
 /// working for a while, and that the hostile VM is in `state`.
 fn probe_runs_for_ever(qemu: &mut Qemu, key: u8, announces: &str, state: &str) -> (Row, Row) {

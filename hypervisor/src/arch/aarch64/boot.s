@@ -11,12 +11,29 @@
 .equ CURRENTEL_EL3,     0xc                 // CurrentEL.EL = 3, bits [3:2]
 .equ SCR_EL3_VALUE,     0x531               // RW | HCE | RES1 (5:4) | NS
 .equ SPSR_EL2H_MASKED,  0x3c9               // D, A, I, F masked; M = EL2h
+.equ CURRENTEL_EL1,     0x4                 // CurrentEL.EL = 1
+// MDCR_EL2: trap the guests' debug ROM (TDRA, bit 11), OS lock (TDOSA,
+// bit 10) and other debug registers (TDA, bit 9), and their PMU registers
+// (TPM, bit 6; PMCR_EL0 too, TPMCR, bit 5); no counter reserved for EL2
+// (HPMN = PMCR_EL0.N). Its reset value on the A53 is UNKNOWN.
+.equ MDCR_EL2_TRAPS,    0xe60
+.equ PMCR_N_SHIFT,      11                  // PMCR_EL0.N, bits [15:11]
+.equ PMCR_N_BITS,       5
 // ANCHOR_END: constants
 
 // ANCHOR: park
 .section .text._start
 .global _start
 _start:
+    mrs     x1, CurrentEL                   // every core at EL2 (or EL3):
+    cmp     x1, #CURRENTEL_EL1              // debug and PMU registers trap
+    b.eq    1f                              // (at EL1 it is not ours to set)
+    mrs     x1, pmcr_el0
+    ubfx    x1, x1, #PMCR_N_SHIFT, #PMCR_N_BITS
+    mov     x2, #MDCR_EL2_TRAPS
+    orr     x1, x1, x2
+    msr     mdcr_el2, x1
+1:
     mrs     x0, mpidr_el1
     and     x0, x0, #MPIDR_AFF0_MASK
     cbz     x0, .Lboot_core

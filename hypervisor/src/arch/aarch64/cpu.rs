@@ -96,6 +96,38 @@ pub unsafe fn set_cntvoff(offset: u64) {
 }
 // ANCHOR_END: vtimer
 
+// ANCHOR: el1_exception
+/// The loaded vCPU's VBAR_EL1.
+pub fn read_vbar_el1() -> u64 {
+    let vbar: u64;
+    // SAFETY: reading a system register has no side effect.
+    unsafe { core::arch::asm!("mrs {}, vbar_el1", out(reg) vbar, options(nomem, nostack)) };
+    vbar
+}
+
+/// Write ESR_EL1, ELR_EL1 and SPSR_EL1, as the CPU does when it takes an
+/// exception to EL1.
+///
+/// # Safety
+///
+/// Only between guest runs: they are the loaded guest's registers, and
+/// the values are what it would see after an exception.
+pub unsafe fn write_el1_exception(esr: u64, elr: u64, spsr: u64) {
+    // SAFETY: the caller is between guest runs; EL2 does not use them.
+    unsafe {
+        core::arch::asm!(
+            "msr esr_el1, {}",
+            "msr elr_el1, {}",
+            "msr spsr_el1, {}",
+            in(reg) esr,
+            in(reg) elr,
+            in(reg) spsr,
+            options(nomem, nostack)
+        )
+    };
+}
+// ANCHOR_END: el1_exception
+
 // ANCHOR: flush_all
 /// Clean and invalidate every data cache line, level by level, by set and
 /// way (the walk CLIDR_EL1 and CCSIDR_EL1 describe). Used when a VM is
