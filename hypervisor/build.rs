@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 #[path = "src/board.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod board;
 #[path = "src/vm/linux_image.rs"]
 #[allow(dead_code)]

@@ -5,9 +5,5 @@
 //! EL0 permissions.
 
 fn main() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/link.ld");
-    println!("cargo:rerun-if-changed={script}");
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {
-        println!("cargo:rustc-link-arg-bins=-T{script}");
-    }
+    rt::link::script(concat!(env!("CARGO_MANIFEST_DIR"), "/link.ld"));
 }

@@ -22,7 +22,7 @@ step "the hypervisor's modules import in one direction (scripts/check-imports.sh
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)

@@ -12,9 +12,10 @@
 //! on once it has made room ([`resume_receive`]). On QEMU, and under
 //! ferrovisor, input then simply waits: nothing is lost.
 
-use crate::board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
 use crate::ring::Ring;
 use core::sync::atomic::{AtomicBool, Ordering};
+use raspi3b::irq::AUX;
+use rt::board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
 
 /// Bytes received but not yet echoed.
 const RECEIVE_RING_SIZE: usize = 256;
@@ -30,7 +31,7 @@ static RECEIVE_PAUSED: AtomicBool = AtomicBool::new(false);
 /// be masked at the CPU (PSTATE.I) until the vectors are installed.
 pub fn enable_receive_interrupt() {
     LOCAL_INTC.route_gpu_irq_to(BOOT_CORE);
-    INTERRUPT_CONTROLLER.enable_aux();
+    INTERRUPT_CONTROLLER.enable(AUX);
     UART.enable_receive_interrupt();
 }
 // ANCHOR_END: enable
@@ -41,7 +42,7 @@ pub fn enable_receive_interrupt() {
 /// Only the AUX interrupt is enabled, but an IRQ whose source is not the
 /// mini UART (or that went away meanwhile) is simply ignored.
 pub fn handle() {
-    if !INTERRUPT_CONTROLLER.aux_pending() || !UART.interrupt_pending() {
+    if !INTERRUPT_CONTROLLER.is_pending(AUX) || !UART.interrupt_pending() {
         return;
     }
     loop {
@@ -49,7 +50,7 @@ pub fn handle() {
             // No room: leave the rest in the UART's FIFO, and stop the
             // interrupt (it would fire again at once) until there is room.
             RECEIVE_PAUSED.store(true, Ordering::Release);
-            UART.disable_receive_interrupt();
+            UART.disable_interrupts();
             return;
         }
         let Some(byte) = UART.read_byte() else {

@@ -7,40 +7,34 @@
 //! interrupt driven and the main loop sleeps in WFI between interrupts, so
 //! under the hypervisor an idle echo gives its CPU to the other VMs.
 //!
-//! The flow: `boot.s` → [`boot`] (EL2 → EL1) → [`start`] (vectors, GPIO,
+//! The board support is shared: the register blocks and drivers are the
+//! board crate's (`raspi3b`), and the boot code, the EL2 → EL1 drop, the
+//! release of cores 1-3, the vector table and the panic handler are the
+//! guest runtime's (`rt`). What is left here is echo itself.
+//!
+//! The flow: `rt`'s `boot.s` and drop to EL1 → [`start`] (vectors, GPIO,
 //! UART, banner, interrupts) → the echo loop, fed by [`irq::handle`].
 //!
 //! Built for the host, only the stub `main` and the unit tests of the
 //! receive ring are compiled.
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]
-#![deny(missing_docs)]
 
-#[cfg(target_os = "none")]
-mod board;
-#[cfg(target_os = "none")]
-mod boot;
-#[cfg(target_os = "none")]
-mod cpu;
-#[cfg(target_os = "none")]
-mod exception;
-#[cfg(target_os = "none")]
-mod gpio;
-#[cfg(target_os = "none")]
-mod intc;
 #[cfg(target_os = "none")]
 mod irq;
-#[cfg(target_os = "none")]
-mod mmio;
-#[cfg(target_os = "none")]
-mod panic;
 #[cfg(any(target_os = "none", test))]
 mod ring;
-#[cfg(target_os = "none")]
-mod uart;
 
 #[cfg(target_os = "none")]
-use {board::UART, embedded_io::Write};
+use {embedded_io::Write, rt::board::UART, rt::cpu};
+
+#[cfg(target_os = "none")]
+rt::entry!("echo", start);
+// ANCHOR: dispatch
+// The one exception echo expects is an IRQ; the runtime reports any other.
+#[cfg(target_os = "none")]
+rt::exception_handler!(irq = irq::handle);
+// ANCHOR_END: dispatch
 
 /// What echo prints once its console is up.
 #[cfg(target_os = "none")]
@@ -59,9 +53,8 @@ const NEW_LINE: &[u8] = b"\r\n";
 /// Never returns: it ends in the echo loop.
 #[cfg(target_os = "none")]
 fn start() -> ! {
-    exception::install_vectors();
-    board::GPIO.map_mini_uart();
-    UART.init(board::CORE_CLOCK_HZ, board::BAUD_RATE);
+    rt::exception::install_vectors();
+    rt::board::init_console();
     let _ = (&UART).write_all(BANNER);
     irq::enable_receive_interrupt();
     cpu::enable_irqs();

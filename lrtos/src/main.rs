@@ -2,7 +2,7 @@
 //!
 //! `kernel/` is the EL1 kernel (boot, exceptions, MMU, drivers, scheduler,
 //! system calls) and `user/` the program its EL0 tasks run. On the board
-//! the linker keeps `_start` (from `kernel/boot.s`) as the entry point. The
+//! the linker keeps `_start` (the guest runtime's `boot.s`) as the entry point. The
 //! pure logic both use is the `lrtos` library (`src/lib.rs`).
 #![cfg_attr(target_os = "none", no_std)]
 #![cfg_attr(target_os = "none", no_main)]

@@ -1,6 +1,7 @@
 // The EL2 vector table bench leaves behind when it runs natively.
 //
-// Natively bench starts at EL2 and drops to EL1 (boot.rs). Its HVC
+// Natively bench starts at EL2 and drops to EL1 (the guest runtime, which
+// installs this table first: el2_stub.rs). Its HVC
 // benchmark then needs *something* at EL2 to answer, or the first HVC would
 // jump into whatever VBAR_EL2 happened to hold. This table is the least a
 // hypervisor can be: an HVC from EL1 gets SMCCC NOT_SUPPORTED in x0 and

@@ -8,9 +8,11 @@
 //! ferrovisor that read is also what tells the hypervisor that the guest
 //! has seen its interrupt).
 
-use crate::board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
 use crate::timer;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use raspi3b::irq::AUX;
+use rt::board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
+use rt::cpu;
 
 /// [`TIMER_FIRED_AT`] while the timer has not fired.
 const NOT_FIRED: u64 = u64::MAX;
@@ -23,22 +25,25 @@ static KEY_ARRIVED: AtomicBool = AtomicBool::new(false);
 /// Let the mini UART's and the virtual timer's interrupts reach core 0
 /// (both stay off at their sources until needed).
 pub fn route_interrupts() {
-    LOCAL_INTC.route_to(BOOT_CORE);
-    INTERRUPT_CONTROLLER.enable_aux();
+    LOCAL_INTC.route_gpu_irq_to(BOOT_CORE);
+    LOCAL_INTC.route_virtual_timer_to(BOOT_CORE);
+    INTERRUPT_CONTROLLER.enable(AUX);
 }
 
 // ANCHOR: handler
 /// The IRQ handler, called from the vector table with IRQs masked.
 pub fn handle() {
     let now = timer::start_stamp();
-    let source = LOCAL_INTC.irq_source(BOOT_CORE);
-    if source.virtual_timer && timer::fired() {
+    if LOCAL_INTC.virtual_timer_pending(BOOT_CORE) && timer::fired() {
         timer::stop();
         TIMER_FIRED_AT.store(now, Ordering::Release);
     }
-    if source.gpu && INTERRUPT_CONTROLLER.aux_pending() && UART.interrupt_pending() {
+    if LOCAL_INTC.gpu_irq_pending(BOOT_CORE)
+        && INTERRUPT_CONTROLLER.is_pending(AUX)
+        && UART.interrupt_pending()
+    {
         // The key stays in the FIFO for the main loop to read.
-        UART.disable_receive_interrupt();
+        UART.disable_interrupts();
         KEY_ARRIVED.store(true, Ordering::Release);
     }
 }
@@ -64,10 +69,10 @@ pub fn wait_for_key() {
     loop {
         // IRQs are masked from the check to the WFI, so an interrupt that
         // comes just after the check still ends the WFI.
-        let arrived = crate::cpu::without_irqs(|| {
+        let arrived = cpu::without_irqs(|| {
             let arrived = KEY_ARRIVED.load(Ordering::Acquire);
             if !arrived {
-                crate::cpu::wait_for_interrupt();
+                cpu::wait_for_interrupt();
             }
             arrived
         });

@@ -23,36 +23,32 @@
 #![deny(missing_docs)]
 
 #[cfg(target_os = "none")]
-mod board;
-#[cfg(target_os = "none")]
-mod boot;
-#[cfg(target_os = "none")]
-mod cpu;
-#[cfg(target_os = "none")]
-mod exception;
-#[cfg(target_os = "none")]
-mod gpio;
-#[cfg(target_os = "none")]
-mod intc;
+mod el2_stub;
 #[cfg(target_os = "none")]
 mod irq;
 #[cfg(target_os = "none")]
 mod measure;
-#[cfg(target_os = "none")]
-mod mmio;
-#[cfg(target_os = "none")]
-mod panic;
 #[cfg(any(target_os = "none", test))]
 mod stats;
 #[cfg(target_os = "none")]
 mod timer;
-#[cfg(target_os = "none")]
-mod uart;
 #[cfg(any(target_os = "none", test))]
 mod workload;
 
 #[cfg(target_os = "none")]
-use {board::UART, measure::Plan, ufmt::uwriteln};
+use {
+    measure::Plan,
+    rt::board::{console, UART},
+    rt::boot::start_el,
+    ufmt::uwriteln,
+};
+
+// The guest runtime boots bench; natively it installs the HVC responder
+// before it drops to EL1.
+#[cfg(target_os = "none")]
+rt::entry!("bench", start, at_el2 = el2_stub::install);
+#[cfg(target_os = "none")]
+rt::exception_handler!(irq = irq::handle);
 
 /// Workload units between two progress lines of the `c` mode.
 #[cfg(target_os = "none")]
@@ -62,16 +58,15 @@ const PROGRESS_UNITS: u32 = 16;
 /// Never returns: it ends at the menu.
 #[cfg(target_os = "none")]
 fn start() -> ! {
-    exception::install_vectors();
-    board::GPIO.map_mini_uart();
-    UART.init(board::CORE_CLOCK_HZ, board::BAUD_RATE);
+    rt::exception::install_vectors();
+    rt::board::init_console();
     irq::route_interrupts();
-    cpu::enable_irqs();
-    let mut out = &UART;
+    rt::cpu::enable_irqs();
+    let mut out = console();
     let _ = uwriteln!(
         out,
         "\nbench: ferrovisor's benchmark guest, started at EL{}, counter at {} Hz",
-        boot::start_el(),
+        start_el(),
         timer::frequency()
     );
     let _ = uwriteln!(
@@ -87,7 +82,7 @@ fn start() -> ! {
 /// Wait for a key and do what it says, forever.
 #[cfg(target_os = "none")]
 fn menu() -> ! {
-    let mut out = &UART;
+    let mut out = console();
     loop {
         let _ = uwriteln!(out, "bench: ready");
         irq::wait_for_key();
@@ -121,7 +116,7 @@ fn verdict(ok: bool) -> &'static str {
 /// Do `plan.runs` runs of every measurement, one line of figures each.
 #[cfg(target_os = "none")]
 fn benchmark(plan: &Plan) {
-    let mut out = &UART;
+    let mut out = console();
     let _ = uwriteln!(
         out,
         "bench: start runs={} cpu_units={} samples={} timer_samples={} freq={} start_el={}",
@@ -130,7 +125,7 @@ fn benchmark(plan: &Plan) {
         plan.samples,
         plan.timer_samples,
         timer::frequency(),
-        boot::start_el()
+        start_el()
     );
     let mut buffer = [0u64; measure::MAX_SAMPLES];
     let samples = &mut buffer[..plan.samples];
@@ -176,7 +171,7 @@ const ZERO: stats::Summary = stats::Summary { median: 0, p99: 0 };
 #[cfg(target_os = "none")]
 fn work_once() {
     let (ticks, ok) = measure::cpu_work(measure::WORK_UNITS);
-    let mut out = &UART;
+    let mut out = console();
     let _ = uwriteln!(
         out,
         "bench: work cpu_ticks={} units={} check={}",
@@ -191,7 +186,7 @@ fn work_once() {
 /// every [`PROGRESS_UNITS`] units.
 #[cfg(target_os = "none")]
 fn cpu_forever() {
-    let mut out = &UART;
+    let mut out = console();
     let _ = uwriteln!(
         out,
         "bench: cpu forever: a progress line every {} units; any key stops",

@@ -3,9 +3,10 @@
 //! a read of a device register, and the delay from a virtual timer
 //! deadline to the interrupt handler.
 
-use crate::board::UART;
-use crate::{cpu, irq, timer, workload};
+use crate::{irq, timer, workload};
 use core::arch::asm;
+use rt::board::UART;
+use rt::cpu;
 
 /// Most samples one measurement takes.
 pub const MAX_SAMPLES: usize = 256;

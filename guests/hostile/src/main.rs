@@ -12,12 +12,13 @@
 //! VMs carry on; `tests/isolation.rs` in the harness checks each, and
 //! `book/src/isolation.md` explains them.
 //!
-//! It is built like echo (same board, linker script, boot code and EL2 to
-//! EL1 drop) and also boots natively as `kernel8.img`, where the probes hit
+//! It is built like echo, on the board crate (`raspi3b`) and the guest
+//! runtime (`rt`: linker script, boot code, EL2 to EL1 drop, vectors,
+//! panic), and also boots natively as `kernel8.img`, where the probes hit
 //! the real machine: there nothing contains them.
 //!
-//! The flow: `boot.s` → [`boot`] (EL2 → EL1) → [`start`] (vectors, UART,
-//! the RAM size from the firmware, menu) → one probe per key.
+//! The flow: the runtime's boot → [`start`] (vectors, UART, the RAM size
+//! from the firmware, menu) → one probe per key.
 //!
 //! Built for the host, only a stub `main` is compiled.
 #![cfg_attr(target_os = "none", no_std)]
@@ -29,38 +30,31 @@
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
-        let mut w = &$crate::board::UART;
+        let mut w = rt::board::console();
         let _ = ufmt::uwrite!(w, "hostile: ");
         let _ = ufmt::uwriteln!(w, $($arg)*);
     }};
 }
 
 #[cfg(target_os = "none")]
-mod board;
-#[cfg(target_os = "none")]
-mod boot;
-#[cfg(target_os = "none")]
-mod cpu;
-#[cfg(target_os = "none")]
 mod exception;
-#[cfg(target_os = "none")]
-mod intc;
-#[cfg(target_os = "none")]
-mod mailbox;
-#[cfg(target_os = "none")]
-mod mmio;
-#[cfg(target_os = "none")]
-mod panic;
 #[cfg(target_os = "none")]
 mod probes;
 #[cfg(target_os = "none")]
-mod uart;
+mod targets;
 
 #[cfg(target_os = "none")]
 use {
-    board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, MAILBOX, UART},
+    raspi3b::irq::AUX,
+    rt::board::{console, BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, MAILBOX, UART},
+    rt::cpu,
     ufmt::uwrite,
 };
+
+#[cfg(target_os = "none")]
+rt::entry!("hostile", start);
+#[cfg(target_os = "none")]
+rt::exception_handler!(exception::handle);
 
 /// The RAM size to assume if the firmware does not answer: ferrovisor's
 /// VM list gives hostile 16 MiB.
@@ -107,12 +101,12 @@ const PROMPT: &str = "hostile> ";
 /// Never returns: it ends in the menu loop.
 #[cfg(target_os = "none")]
 fn start() -> ! {
-    exception::install_vectors();
-    UART.init(board::CORE_CLOCK_HZ, board::BAUD_RATE);
+    rt::exception::install_vectors();
+    rt::board::init_console();
     // The receive interrupt wakes WFI; IRQs stay masked at the CPU, so it
     // is never taken: the loop below polls the UART.
     LOCAL_INTC.route_gpu_irq_to(BOOT_CORE);
-    INTERRUPT_CONTROLLER.enable_aux();
+    INTERRUPT_CONTROLLER.enable(AUX);
     UART.enable_receive_interrupt();
     let ram_end = MAILBOX.arm_memory_end().unwrap_or(DEFAULT_RAM_END);
     say!("a guest that misbehaves on request, to test ferrovisor's isolation");
@@ -123,7 +117,7 @@ fn start() -> ! {
     );
     menu();
     loop {
-        let mut w = &UART;
+        let mut w = console();
         let _ = uwrite!(w, "{}", PROMPT);
         let key = read_key();
         UART.write_byte(key);
@@ -135,7 +129,7 @@ fn start() -> ! {
 /// Print the menu.
 #[cfg(target_os = "none")]
 fn menu() {
-    let mut w = &UART;
+    let mut w = console();
     let _ = uwrite!(w, "{}", MENU);
 }
 

@@ -7,12 +7,14 @@
 //! exception each one raises, whether that exception reaches the hypervisor
 //! at EL2 or stays with this guest at EL1, and what ferrovisor does about it.
 
-use crate::board::{
-    ABSENT_DEVICES, AUX_MU_LSR_REG, AUX_MU_SCRATCH, INTERRUPT_CONTROLLER, KERNEL_LOAD_ADDRESS,
-    LOCAL_INTC, PERIPHERAL_BASE, UART,
+use crate::exception;
+use crate::targets::{
+    ABSENT_DEVICES, AUX_MU_LSR_REG, AUX_MU_SCRATCH, KERNEL_LOAD_ADDRESS, PERIPHERAL_BASE,
 };
-use crate::{cpu, exception};
 use core::arch::asm;
+use raspi3b::irq::AUX;
+use rt::board::{BOOT_CORE, INTERRUPT_CONTROLLER, LOCAL_INTC, UART};
+use rt::cpu;
 
 // ANCHOR: outside_ram
 /// `r`: load from the first address past the end of RAM. Stage 2 maps
@@ -487,7 +489,7 @@ const CNTV_CTL_ENABLE: u64 = 1 << 0;
 pub fn freeze() -> ! {
     say!("f: every interrupt off and masked, then wfi: asleep for ever");
     UART.disable_interrupts();
-    INTERRUPT_CONTROLLER.disable_aux();
+    INTERRUPT_CONTROLLER.disable(AUX);
     // SAFETY: switching this guest's own virtual timer off.
     unsafe { asm!("msr cntv_ctl_el0, xzr", options(nostack)) };
     cpu::halt()
@@ -521,7 +523,7 @@ pub fn flood() -> ! {
 pub fn interrupt_storm() -> ! {
     say!("i: virtual timer compare value 0 (the past), handler never clears it");
     UART.disable_interrupts();
-    LOCAL_INTC.route_virtual_timer_irq();
+    LOCAL_INTC.route_virtual_timer_to(BOOT_CORE);
     // SAFETY: this guest's own virtual timer; the IRQ handler is installed.
     unsafe {
         asm!(

@@ -50,7 +50,7 @@ use crate::drivers::mini_uart::{baud_divisor, BAUD_RATE};
 use tock_registers::register_bitfields;
 
 /// The AUX registers (bus address 0x7E21_5000).
-pub const BASE: u64 = AUX_BASE as u64;
+pub const BASE: u64 = AUX_BASE.as_u64();
 /// Bytes of registers: AUX_IRQ to the end of SPI2.
 pub const SIZE: u64 = 0x100;
 

@@ -38,7 +38,7 @@ use crate::board::PERIPHERAL_BASE;
 use tock_registers::register_bitfields;
 
 /// The clock manager (bus address 0x7E10_1000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x10_1000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x10_1000;
 /// Bytes of registers: the CM_ block and the A2W (analogue) block.
 pub const SIZE: u64 = 0x2000;
 

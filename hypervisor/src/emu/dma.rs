@@ -34,7 +34,7 @@ use crate::board::PERIPHERAL_BASE;
 use tock_registers::register_bitfields;
 
 /// The DMA controller (bus address 0x7E00_7000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x7000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x7000;
 /// Bytes of registers: channels 0-14 and the global registers.
 pub const SIZE: u64 = 0x1000;
 

@@ -41,7 +41,7 @@ use crate::board::PERIPHERAL_BASE;
 use tock_registers::register_bitfields;
 
 /// The EMMC registers (bus address 0x7E30_0000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x30_0000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x30_0000;
 /// Bytes of registers: ARG2 to SLOTISR_VER.
 pub const SIZE: u64 = 0x100;
 

@@ -28,7 +28,7 @@ use crate::board::GPIO_BASE;
 use tock_registers::register_bitfields;
 
 /// The GPIO registers (bus address 0x7E20_0000).
-pub const BASE: u64 = GPIO_BASE as u64;
+pub const BASE: u64 = GPIO_BASE.as_u64();
 /// Bytes of registers: GPFSEL0 to Test.
 pub const SIZE: u64 = 0xb4;
 

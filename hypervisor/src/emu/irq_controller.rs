@@ -34,7 +34,7 @@ use tock_registers::register_bitfields;
 
 /// The controller's registers: offset 0x200 of the ARM block at bus address
 /// 0x7E00_B000.
-pub const BASE: u64 = INTERRUPT_CONTROLLER_BASE as u64;
+pub const BASE: u64 = INTERRUPT_CONTROLLER_BASE.as_u64();
 /// Bytes of registers: IRQ basic pending to Disable Basic IRQs.
 pub const SIZE: u64 = 0x28;
 

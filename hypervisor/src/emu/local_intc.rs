@@ -33,7 +33,7 @@ use tock_registers::fields::Field;
 use tock_registers::register_bitfields;
 
 /// The local peripherals' registers.
-pub const BASE: u64 = LOCAL_PERIPHERAL_BASE as u64;
+pub const BASE: u64 = LOCAL_PERIPHERAL_BASE.as_u64();
 /// Bytes of registers: Control register to the last mailbox.
 pub const SIZE: u64 = 0x100;
 /// The core the VM's one vCPU is.

@@ -70,7 +70,7 @@ use crate::board::MAILBOX_BASE;
 use tock_registers::register_bitfields;
 
 /// The mailbox registers (bus address 0x7E00_B880).
-pub const BASE: u64 = MAILBOX_BASE as u64;
+pub const BASE: u64 = MAILBOX_BASE.as_u64();
 /// Bytes of registers: mailbox 0 and mailbox 1.
 pub const SIZE: u64 = 0x40;
 

@@ -202,7 +202,7 @@ const WORD_BITS: u32 = 32;
 
 /// End of the ARM local peripherals window the VM sees (exclusive): the
 /// QA7 block is 0x100 bytes, but the BCM2836 decodes 256 KiB for it.
-pub const LOCAL_WINDOW_END: u64 = LOCAL_PERIPHERAL_BASE as u64 + 0x4_0000;
+pub const LOCAL_WINDOW_END: u64 = LOCAL_PERIPHERAL_BASE.as_u64() + 0x4_0000;
 
 /// Declares a model's register offsets as consts named exactly as in the
 /// datasheet, and `register_name`, which gives those names back for tracing
@@ -391,8 +391,8 @@ impl VirtualBoard {
     /// `0x3F00_0000..0x4000_0000` or the ARM local peripherals
     /// `0x4000_0000..0x4004_0000`.
     pub fn claims(ipa: u64) -> bool {
-        (PERIPHERAL_BASE as u64..PERIPHERAL_END as u64).contains(&ipa)
-            || (LOCAL_PERIPHERAL_BASE as u64..LOCAL_WINDOW_END).contains(&ipa)
+        (PERIPHERAL_BASE.as_u64()..PERIPHERAL_END.as_u64()).contains(&ipa)
+            || (LOCAL_PERIPHERAL_BASE.as_u64()..LOCAL_WINDOW_END).contains(&ipa)
     }
 
     // ANCHOR: board_access

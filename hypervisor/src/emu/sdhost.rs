@@ -31,7 +31,7 @@ use crate::board::PERIPHERAL_BASE;
 use tock_registers::register_bitfields;
 
 /// The SD host registers (bus address 0x7E20_2000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x20_2000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x20_2000;
 /// Bytes of registers: SDCMD to SDHBLC.
 pub const SIZE: u64 = 0x54;
 

@@ -26,7 +26,7 @@ use tock_registers::fields::Field;
 use tock_registers::register_bitfields;
 
 /// The system timer's registers (bus address 0x7E00_3000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x3000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x3000;
 /// Bytes of registers: CS to C3.
 pub const SIZE: u64 = 0x1c;
 

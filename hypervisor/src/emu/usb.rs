@@ -38,7 +38,7 @@ use crate::board::PERIPHERAL_BASE;
 use tock_registers::register_bitfields;
 
 /// The USB core registers (bus address 0x7E98_0000).
-pub const BASE: u64 = PERIPHERAL_BASE as u64 + 0x98_0000;
+pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x98_0000;
 /// Bytes of registers: the core, host and power registers (the data FIFO
 /// windows from 0x1000 on are not modelled: host DMA does not use them).
 pub const SIZE: u64 = 0x1000;

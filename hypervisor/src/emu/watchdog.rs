@@ -31,7 +31,7 @@ use crate::board::PM_BASE;
 use tock_registers::register_bitfields;
 
 /// The PM block (bus address 0x7E10_0000).
-pub const BASE: u64 = PM_BASE as u64;
+pub const BASE: u64 = PM_BASE.as_u64();
 /// Bytes of registers modelled: up to PM_WDOG.
 pub const SIZE: u64 = 0x28;
 

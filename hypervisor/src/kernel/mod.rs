@@ -121,16 +121,10 @@ fn park_secondary_cores() {
     extern "C" {
         fn _start();
     }
-    for core in 1..board::CORES {
-        let slot = board::SPIN_TABLE_BASE + 8 * core;
-        // SAFETY: the spin table is the firmware's, at a fixed address
-        // below the image; writing a start address into it is its protocol.
-        unsafe { core::ptr::write_volatile(slot as *mut u64, _start as *const () as u64) };
-        // The waiting core reads it with its MMU and caches off.
-        arch::cpu::clean_dcache_range(slot, 8);
-    }
-    // SAFETY: SEV only wakes cores waiting in WFE.
-    unsafe { core::arch::asm!("sev", options(nomem, nostack)) };
+    // SAFETY: once, on the boot core, at EL2 (the level the firmware
+    // started us in) and before anything else touched the spin table;
+    // `_start` parks every core but 0 without using a stack.
+    unsafe { raspi3b::spin_table::release_secondary_cores(_start as *const () as usize) };
 }
 // ANCHOR_END: park
 

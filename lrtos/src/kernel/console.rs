@@ -1,4 +1,5 @@
-//! The kernel's console: text out on the mini UART, with `ufmt` formatting.
+//! The kernel's console: text out on the mini UART (the guest runtime's
+//! instance of the board crate's driver), with `ufmt` formatting.
 //!
 //! The console turns each `\n` into `\r\n`, as a terminal driver does
 //! (ONLCR), so serial terminals start each line in the first column. Task
@@ -8,35 +9,17 @@
 //! interrupts masked, so one caller finishes before anyone else can start.
 //! That is also what makes a task's `write` atomic.
 
-use super::UART;
-use core::convert::Infallible;
+use rt::board::UART;
 
 /// Send bytes to the console, `\n` as `\r\n`.
 pub fn write_bytes(bytes: &[u8]) {
-    for &b in bytes {
-        if b == b'\n' {
-            UART.write_byte(b'\r');
-        }
-        UART.write_byte(b);
-    }
-}
-
-/// A `ufmt` writer on the console.
-pub struct Console;
-
-impl ufmt::uWrite for Console {
-    type Error = Infallible;
-
-    fn write_str(&mut self, s: &str) -> Result<(), Infallible> {
-        write_bytes(s.as_bytes());
-        Ok(())
-    }
+    UART.write_crlf(bytes);
 }
 
 /// Print a formatted line on the console (ufmt syntax).
 #[macro_export]
 macro_rules! kprintln {
     ($($arg:tt)*) => {{
-        let _ = ufmt::uwriteln!($crate::kernel::console::Console, $($arg)*);
+        let _ = ufmt::uwriteln!(rt::board::console(), $($arg)*);
     }};
 }

@@ -6,11 +6,11 @@
 //! report while the others run on. From the kernel itself (EL1): a bug, so
 //! report and halt.
 
-use super::console::Console;
-use super::{cpu, irq, scheduler, syscalls};
+use super::{irq, scheduler, syscalls};
 use aarch64_cpu::registers::VBAR_EL1;
 use lrtos::context::{TrapFrame, FRAME_ELR, FRAME_ESR, FRAME_SIZE, FRAME_SP_EL0};
 use lrtos::trap::{decode_vector, ExceptionClass, Kind, Source};
+use rt::cpu;
 use tock_registers::interfaces::Writeable;
 use ufmt::{uwrite, uwriteln};
 
@@ -64,7 +64,7 @@ extern "C" fn exception_entry(frame: &mut TrapFrame, vector: u64) {
 /// Print everything known about an exception the kernel did not expect,
 /// then stop.
 fn report_and_halt(frame: &TrapFrame, source: Source, kind: Kind) -> ! {
-    let mut w = Console;
+    let mut w = rt::board::console();
     let from = match source {
         Source::CurrentSp0 => "EL1 on SP_EL0",
         Source::CurrentSpx => "the kernel (EL1)",

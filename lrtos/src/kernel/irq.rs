@@ -8,9 +8,10 @@
 //! another task slept or yielded) runs until the next tick, the rest of
 //! that period. Sleeps end on a tick too, so they are rounded up to it.
 
-use super::{scheduler, timer, LOCAL_INTC};
+use super::{scheduler, timer};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use lrtos::context::TrapFrame;
+use rt::board::{BOOT_CORE, LOCAL_INTC};
 
 /// Set once an unexpected interrupt has been reported, so a stuck one
 /// does not flood the console.
@@ -22,12 +23,12 @@ static SPURIOUS: AtomicUsize = AtomicUsize::new(0);
 // ANCHOR: tick
 /// Handle an IRQ taken from a task whose registers are in `frame`.
 pub fn handle(frame: &mut TrapFrame) {
-    if LOCAL_INTC.virtual_timer_pending() {
+    if LOCAL_INTC.virtual_timer_pending(BOOT_CORE) {
         // Set the next tick (which also lowers this one's interrupt), then
         // let the scheduler wake sleepers and preempt the running task.
         timer::rearm();
         scheduler::tick(frame, timer::now());
-    } else if LOCAL_INTC.irq_source() == 0 {
+    } else if LOCAL_INTC.irq_source(BOOT_CORE) == 0 {
         // Spurious: the line was withdrawn before the handler looked (a
         // level-triggered line can do that, on hardware and in a VM whose
         // hypervisor updates the virtual line only when the guest traps).
@@ -35,7 +36,7 @@ pub fn handle(frame: &mut TrapFrame) {
     } else if !REPORTED_UNEXPECTED.swap(true, Ordering::Relaxed) {
         crate::kprintln!(
             "lrtos: unexpected IRQ (core 0 IRQ source {:#x}), ignored",
-            LOCAL_INTC.irq_source()
+            LOCAL_INTC.irq_source(BOOT_CORE)
         );
     }
 }

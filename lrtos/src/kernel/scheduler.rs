@@ -9,7 +9,6 @@
 //! copies them into the table and copies the next task's registers into
 //! the frame, and the `eret` at the end of `vectors.s` resumes the new task.
 
-use super::console::Console;
 use super::exception;
 use crate::user::{self, TaskSpec};
 use lrtos::context::{TaskContext, TrapFrame};
@@ -77,7 +76,7 @@ impl Scheduler {
 
 /// Print the line that lists the tasks, with their pids.
 pub fn announce(tasks: &[TaskSpec]) {
-    let mut w = Console;
+    let mut w = rt::board::console();
     let _ = uwrite!(w, "lrtos: starting {} tasks:", tasks.len());
     for (i, task) in tasks.iter().enumerate() {
         let separator = if i == 0 { "" } else { "," };

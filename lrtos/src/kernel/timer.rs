@@ -12,9 +12,6 @@ use aarch64_cpu::registers::{CNTFRQ_EL0, CNTKCTL_EL1, CNTVCT_EL0, CNTV_CTL_EL0, 
 use lrtos::time::{ms_to_ticks, TIME_SLICE_MS};
 use tock_registers::interfaces::{Readable, Writeable};
 
-/// Microseconds in a second.
-const US_PER_SECOND: u64 = 1_000_000;
-
 /// The counter's rate in Hz.
 pub fn frequency() -> u64 {
     CNTFRQ_EL0.get()
@@ -25,15 +22,6 @@ pub fn now() -> u64 {
     // The ISB keeps the read from being done ahead of earlier instructions.
     barrier::isb(barrier::SY);
     CNTVCT_EL0.get()
-}
-
-/// Busy-wait at least `us` microseconds.
-pub fn delay_us(us: u64) {
-    let start = now();
-    let ticks = (us * frequency()).div_ceil(US_PER_SECOND);
-    while now().wrapping_sub(start) < ticks {
-        core::hint::spin_loop();
-    }
 }
 
 /// Let EL0 read CNTVCT_EL0 and CNTFRQ_EL0, so tasks can busy-wait for a

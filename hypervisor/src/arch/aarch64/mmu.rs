@@ -23,17 +23,17 @@ const L2_TABLES: usize = 2;
 const REGIONS: [Region; 3] = [
     Region {
         start: 0,
-        end: board::PERIPHERAL_BASE as u64,
+        end: board::PERIPHERAL_BASE.as_u64(),
         kind: MemoryKind::Normal,
     },
     Region {
-        start: board::PERIPHERAL_BASE as u64,
-        end: board::PERIPHERAL_END as u64,
+        start: board::PERIPHERAL_BASE.as_u64(),
+        end: board::PERIPHERAL_END.as_u64(),
         kind: MemoryKind::Device,
     },
     Region {
-        start: board::LOCAL_PERIPHERAL_BASE as u64,
-        end: board::LOCAL_PERIPHERAL_END as u64,
+        start: board::LOCAL_PERIPHERAL_BASE.as_u64(),
+        end: board::LOCAL_PERIPHERAL_END.as_u64(),
         kind: MemoryKind::Device,
     },
 ];
