@@ -393,6 +393,7 @@ impl Cprman {
         }
     }
 
+    // ANCHOR: lock
     /// `CM_LOCK`: the flags of the PLLs that are powered and out of reset.
     fn lock(&self) -> u32 {
         PLLS.iter()
@@ -403,6 +404,7 @@ impl Cprman {
             })
             .fold(0, |flags, p| flags | p.lock_bit())
     }
+    // ANCHOR_END: lock
 
     /// A PLL's rate in Hz, as Linux computes it (0 when PDIV is 0).
     pub fn pll_rate(&self, pll: Pll) -> u64 {
