@@ -174,6 +174,7 @@ impl Hypervisor {
         vm.cntvoff = cpu.now().ticks;
         vm.board.reset();
         vm.debug = super::debug::DebugRegs::new();
+        vm.undefined_reported = false;
         // ANCHOR: drop_input
         // Keys typed to the old instance are not for the new one, as on a
         // real board, where what arrives while the machine is down is lost.
@@ -218,6 +219,16 @@ impl Hypervisor {
         let vm = &mut self.vms[index];
         if !vm.board.take_reset_request() || !vm.state.is_alive() {
             return false;
+        }
+        if vm.board.halt_on_reset() {
+            // The firmware would stop here: the guest powered itself off.
+            log!(
+                "VM {} '{}' powered itself off (PM watchdog reset to partition 63)",
+                VmId::of_index(index),
+                vm.name()
+            );
+            self.stop_vm(index, Why::PoweredOff);
+            return true;
         }
         log!(
             "VM {} '{}' reset itself through the PM watchdog",
