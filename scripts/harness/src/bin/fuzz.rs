@@ -278,6 +278,8 @@ struct Fuzz {
     stops: BTreeMap<String, u64>,
     failures: Vec<(u64, String)>,
     seen_log: BTreeSet<String>,
+    /// A reset the hypervisor logged whose restart is not seen yet.
+    pending_reset: Option<String>,
     rounds: u64,
     echo_bytes: u64,
     lrtos_visits: u64,
@@ -303,6 +305,7 @@ impl Fuzz {
             stops: BTreeMap::new(),
             failures: Vec::new(),
             seen_log: BTreeSet::new(),
+            pending_reset: None,
             rounds: 0,
             echo_bytes: 0,
             lrtos_visits: 0,
@@ -491,9 +494,16 @@ impl Fuzz {
         // seed ended, and the newest lines are a run with a seed of its own.
         let restarted = view.seed.is_some_and(|s| s != self.run.seed);
         let stopped = !["running", "sleeping"].contains(&fuzz.state.as_str());
+        // A reset is logged at once, the guest's new seed line only after
+        // its seed prompt gave up: the two may be seen in different samples.
+        if let Some(reset) = last_event(&events, &["reset itself"]) {
+            self.pending_reset = Some(reset);
+        }
         if restarted {
-            let reason =
-                last_event(&events, &["reset itself"]).unwrap_or_else(|| "reset".to_string());
+            let reason = self
+                .pending_reset
+                .take()
+                .unwrap_or_else(|| "reset".to_string());
             let seed = self.run.seed;
             self.record_stop(seed, self.run.ops, reason, view.previous_announced);
         }
