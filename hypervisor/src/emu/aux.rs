@@ -83,6 +83,13 @@ register_offsets! {
     AUX_MU_BAUD_REG = 0x68,
 }
 
+/// Whether `offset` is one of the registers a polling console driver uses
+/// for every byte (data, line status, extra status): the ones the trap fast
+/// path may serve.
+pub fn is_console_register(offset: u32) -> bool {
+    matches!(offset, AUX_MU_IO_REG | AUX_MU_LSR_REG | AUX_MU_STAT_REG)
+}
+
 /// The first mini UART register.
 const MINI_UART_FIRST: u32 = AUX_MU_IO_REG;
 /// One past the last mini UART register.

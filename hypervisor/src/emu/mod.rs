@@ -244,6 +244,9 @@ pub struct Window {
     device: DeviceId,
 }
 
+/// The AUX block's name in [`DEVICE_MAP`].
+const AUX_NAME: &str = "aux";
+
 /// Every emulated device, by address: the virtual board's memory map.
 pub const DEVICE_MAP: &[Window] = &[
     Window {
@@ -283,7 +286,7 @@ pub const DEVICE_MAP: &[Window] = &[
         device: DeviceId::SdHost,
     },
     Window {
-        name: "aux",
+        name: AUX_NAME,
         base: aux::BASE,
         size: aux::SIZE,
         device: DeviceId::Aux,
@@ -500,7 +503,58 @@ impl VirtualBoard {
         self.wire(env, vtimer);
         self.local_intc.fiq(local_intc::VCPU_CORE)
     }
+
+    /// Both lines, (IRQ, FIQ), bringing the board up to date once.
+    pub fn lines(&mut self, env: &mut dyn VmEnv, vtimer: bool) -> (bool, bool) {
+        self.wire(env, vtimer);
+        (
+            self.local_intc.irq(local_intc::VCPU_CORE),
+            self.local_intc.fiq(local_intc::VCPU_CORE),
+        )
+    }
     // ANCHOR_END: irq_lines
+
+    // ANCHOR: mini_uart_fast
+    /// The trap fast path's way to the mini UART's data and status
+    /// registers (AUX_MU_IO_REG, AUX_MU_LSR_REG, AUX_MU_STAT_REG), the
+    /// accesses a polling console driver makes for every byte: the access
+    /// as [`Self::read`] / [`Self::write`] would do it, without bringing the
+    /// rest of the board up to date (no other model depends on these
+    /// registers, and none of them depends on the others' time-driven
+    /// state), and whether the mini UART's interrupt output changed. If it
+    /// did, the lines [`Self::wire`] last propagated are stale and the
+    /// caller must compute them again before the guest runs.
+    ///
+    /// `None`, having done nothing, for any other address, a 64-bit access
+    /// or one that is not to the whole register.
+    pub fn mini_uart_access(
+        &mut self,
+        ipa: u64,
+        size: AccessSize,
+        write: Option<u64>,
+        env: &mut dyn VmEnv,
+    ) -> Option<(Access, bool)> {
+        let offset = u32::try_from(ipa.checked_sub(aux::BASE)?).ok()?;
+        if !aux::is_console_register(offset) || size != AccessSize::Word {
+            return None;
+        }
+        let before = self.aux.interrupt(env);
+        let (register, value) = match write {
+            Some(value) => (self.aux.write(offset, value as u32, env), value),
+            None => {
+                let reg = self.aux.read(offset, env);
+                (reg.name, u64::from(reg.value))
+            }
+        };
+        let changed = self.aux.interrupt(env) != before;
+        let access = Access {
+            device: AUX_NAME,
+            register,
+            value,
+        };
+        Some((access, changed))
+    }
+    // ANCHOR_END: mini_uart_fast
 
     // ANCHOR: next_deadline
     /// The virtual counter value at which a device will next raise an
