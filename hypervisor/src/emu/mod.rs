@@ -244,9 +244,6 @@ pub struct Window {
     device: DeviceId,
 }
 
-/// The AUX block's name in [`DEVICE_MAP`].
-const AUX_NAME: &str = "aux";
-
 /// Every emulated device, by address: the virtual board's memory map.
 pub const DEVICE_MAP: &[Window] = &[
     Window {
@@ -286,7 +283,7 @@ pub const DEVICE_MAP: &[Window] = &[
         device: DeviceId::SdHost,
     },
     Window {
-        name: AUX_NAME,
+        name: "aux",
         base: aux::BASE,
         size: aux::SIZE,
         device: DeviceId::Aux,
@@ -516,12 +513,14 @@ impl VirtualBoard {
 
     // ANCHOR: mini_uart_fast
     /// The trap fast path's way to the mini UART's data and status
-    /// registers (AUX_MU_IO_REG, AUX_MU_LSR_REG, AUX_MU_STAT_REG), the
-    /// accesses a polling console driver makes for every byte: the access
+    /// registers (AUX_MU_IO_REG, AUX_MU_LSR_REG, AUX_MU_STAT_REG,
+    /// AUX_MU_IIR_REG and AUX_IRQ), the accesses a console driver makes for
+    /// every byte: the access
     /// as [`Self::read`] / [`Self::write`] would do it, without bringing the
     /// rest of the board up to date (no other model depends on these
     /// registers, and none of them depends on the others' time-driven
-    /// state), and whether the mini UART's interrupt output changed. If it
+    /// state): the value read or written, and whether the mini UART's
+    /// interrupt output changed. If it
     /// did, the lines [`Self::wire`] last propagated are stale and the
     /// caller must compute them again before the guest runs.
     ///
@@ -533,26 +532,17 @@ impl VirtualBoard {
         size: AccessSize,
         write: Option<u64>,
         env: &mut dyn VmEnv,
-    ) -> Option<(Access, bool)> {
+    ) -> Option<(u64, bool)> {
         let offset = u32::try_from(ipa.checked_sub(aux::BASE)?).ok()?;
-        if !aux::is_console_register(offset) || size != AccessSize::Word {
+        if size != AccessSize::Word || !aux::is_console_register(offset) {
             return None;
         }
         let before = self.aux.interrupt(env);
-        let (register, value) = match write {
-            Some(value) => (self.aux.write(offset, value as u32, env), value),
-            None => {
-                let reg = self.aux.read(offset, env);
-                (reg.name, u64::from(reg.value))
-            }
-        };
+        let value = self
+            .aux
+            .console_access(offset, write.map(|v| v as u32), env)?;
         let changed = self.aux.interrupt(env) != before;
-        let access = Access {
-            device: AUX_NAME,
-            register,
-            value,
-        };
-        Some((access, changed))
+        Some((u64::from(value), changed))
     }
     // ANCHOR_END: mini_uart_fast
 

@@ -168,13 +168,13 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
         }
     });
     let (board, mut env) = vm.env(seat, cpu);
-    let Some((access, changed)) = board.mini_uart_access(ipa, size, write, &mut env) else {
+    let Some((value, changed)) = board.mini_uart_access(ipa, size, write, &mut env) else {
         return Fast::Slow;
     };
     vm.exits.count(ExitKind::Mmio);
     if write.is_none() && rt != XZR {
         vm.frame.x[rt as usize] = decode::extend(
-            access.value,
+            value,
             abort.access_size(),
             abort.sign_extend(),
             abort.sixty_four_bit(),
