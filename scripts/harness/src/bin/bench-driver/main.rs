@@ -53,9 +53,9 @@ const USAGE: &str =
                 figures are exact and repeatable, but hide what the host
                 spends outside the emulated instructions
   --trap-profile
-                instead of the benchmarks: single-step one HVC of the
-                benchmark guest through ferrovisor with gdb-multiarch and
-                show which code its instructions belong to";
+                instead of the benchmarks: single-step one HVC and one MMIO
+                read of the benchmark guest through ferrovisor with
+                gdb-multiarch and show which code their instructions belong to";
 
 /// QEMU's option that makes the guest's counter count instructions: with
 /// shift 0 one instruction is one nanosecond of emulated time.
@@ -212,8 +212,8 @@ fn main() -> ExitCode {
     if options.trap_profile {
         let elf = root.join(BENCH_ALONE_ELF);
         return match trap_profile::trace(&root.join(BENCH_ALONE), &elf, &root.join(BENCH_NATIVE)) {
-            Ok(steps) => {
-                print!("{}", trap_profile::report(&steps));
+            Ok(profile) => {
+                print!("{}", trap_profile::report(&profile));
                 ExitCode::SUCCESS
             }
             Err(e) => {
