@@ -14,6 +14,19 @@ use tock_registers::registers::ReadWrite;
 use tock_registers::{register_bitfields, register_structs};
 
 register_bitfields! {u32,
+    /// IRQ basic pending: the ARM-side interrupts, a summary bit for each
+    /// pending register, and shortcuts for some peripheral interrupts.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub IRQ_BASIC_PENDING [
+        /// GPU IRQs 7, 9, 10, 18, 19, 53-57 and 62, one bit each.
+        GPU_IRQ_SHORTCUTS OFFSET(10) NUMBITS(11) [],
+        /// One or more bits are set in IRQ pending 2.
+        PENDING_REGISTER_2 OFFSET(9) NUMBITS(1) [],
+        /// One or more bits are set in IRQ pending 1.
+        PENDING_REGISTER_1 OFFSET(8) NUMBITS(1) [],
+        /// The ARM-side interrupts (timer, mailbox, doorbells, ...).
+        ARM_IRQS OFFSET(0) NUMBITS(8) []
+    ],
     /// FIQ control: which one source becomes the FIQ.
     #[allow(missing_docs)] // the generated Register type and field values
     pub FIQ_CONTROL [
@@ -32,7 +45,7 @@ register_structs! {
     // described by their bitfields above.
     #[allow(non_snake_case, missing_docs)]
     pub Registers {
-        (0x00 => pub IRQ_BASIC_PENDING: ReadOnly<u32>),
+        (0x00 => pub IRQ_BASIC_PENDING: ReadOnly<u32, IRQ_BASIC_PENDING::Register>),
         (0x04 => pub IRQ_PENDING_1: ReadOnly<u32>),
         (0x08 => pub IRQ_PENDING_2: ReadOnly<u32>),
         (0x0c => pub FIQ_CONTROL: ReadWrite<u32, FIQ_CONTROL::Register>),

@@ -51,25 +51,35 @@ register_structs! {
         (0x10 => pub GPFSEL4: ReadWrite<u32>),
         (0x14 => pub GPFSEL5: ReadWrite<u32>),
         (0x18 => _reserved0),
-        (0x1c => pub GPSET: [WriteOnly<u32>; 2]),
+        (0x1c => pub GPSET0: WriteOnly<u32>),
+        (0x20 => pub GPSET1: WriteOnly<u32>),
         (0x24 => _reserved1),
-        (0x28 => pub GPCLR: [WriteOnly<u32>; 2]),
+        (0x28 => pub GPCLR0: WriteOnly<u32>),
+        (0x2c => pub GPCLR1: WriteOnly<u32>),
         (0x30 => _reserved2),
-        (0x34 => pub GPLEV: [ReadOnly<u32>; 2]),
+        (0x34 => pub GPLEV0: ReadOnly<u32>),
+        (0x38 => pub GPLEV1: ReadOnly<u32>),
         (0x3c => _reserved3),
-        (0x40 => pub GPEDS: [ReadWrite<u32>; 2]),
+        (0x40 => pub GPEDS0: ReadWrite<u32>),
+        (0x44 => pub GPEDS1: ReadWrite<u32>),
         (0x48 => _reserved4),
-        (0x4c => pub GPREN: [ReadWrite<u32>; 2]),
+        (0x4c => pub GPREN0: ReadWrite<u32>),
+        (0x50 => pub GPREN1: ReadWrite<u32>),
         (0x54 => _reserved5),
-        (0x58 => pub GPFEN: [ReadWrite<u32>; 2]),
+        (0x58 => pub GPFEN0: ReadWrite<u32>),
+        (0x5c => pub GPFEN1: ReadWrite<u32>),
         (0x60 => _reserved6),
-        (0x64 => pub GPHEN: [ReadWrite<u32>; 2]),
+        (0x64 => pub GPHEN0: ReadWrite<u32>),
+        (0x68 => pub GPHEN1: ReadWrite<u32>),
         (0x6c => _reserved7),
-        (0x70 => pub GPLEN: [ReadWrite<u32>; 2]),
+        (0x70 => pub GPLEN0: ReadWrite<u32>),
+        (0x74 => pub GPLEN1: ReadWrite<u32>),
         (0x78 => _reserved8),
-        (0x7c => pub GPAREN: [ReadWrite<u32>; 2]),
+        (0x7c => pub GPAREN0: ReadWrite<u32>),
+        (0x80 => pub GPAREN1: ReadWrite<u32>),
         (0x84 => _reserved9),
-        (0x88 => pub GPAFEN: [ReadWrite<u32>; 2]),
+        (0x88 => pub GPAFEN0: ReadWrite<u32>),
+        (0x8c => pub GPAFEN1: ReadWrite<u32>),
         (0x90 => _reserved10),
         (0x94 => pub GPPUD: ReadWrite<u32, GPPUD::Register>),
         (0x98 => pub GPPUDCLK0: ReadWrite<u32, GPPUDCLK0::Register>),
@@ -134,9 +144,9 @@ mod tests {
     #[test]
     fn offsets_are_the_datasheets() {
         assert_eq!(offset_of!(Registers, GPFSEL1), 0x04);
-        assert_eq!(offset_of!(Registers, GPSET), 0x1c);
-        assert_eq!(offset_of!(Registers, GPLEV), 0x34);
-        assert_eq!(offset_of!(Registers, GPAFEN), 0x88);
+        assert_eq!(offset_of!(Registers, GPSET0), 0x1c);
+        assert_eq!(offset_of!(Registers, GPLEV0), 0x34);
+        assert_eq!(offset_of!(Registers, GPAFEN1), 0x8c);
         assert_eq!(offset_of!(Registers, GPPUD), 0x94);
         assert_eq!(offset_of!(Registers, GPPUDCLK0), 0x98);
         assert_eq!(core::mem::size_of::<Registers>(), 0xb4);

@@ -11,7 +11,8 @@
 //! block the project touches, declared once with tock-registers in the words
 //! of the BCM2835 ARM Peripherals datasheet and the BCM2836 "QA7" document
 //! ([`aux`], [`gpio`], [`bcm2835_ic`], [`local_intc`], [`system_timer`],
-//! [`mailbox`], [`watchdog`]), the interrupt numbers ([`irq`]), the
+//! [`mailbox`], [`watchdog`], and the SD and USB hosts [`emmc`], [`sdhost`],
+//! [`usb`], which only ferrovisor's emulated devices use so far), the interrupt numbers ([`irq`]), the
 //! mailbox's tag ids, and the drivers both the hypervisor and the guests use
 //! ([`mini_uart`], [`gpio::Gpio`], [`mailbox::Mailbox`], both interrupt
 //! controllers, [`system_timer::SystemTimer`], [`spin_table`]), behind the
@@ -39,6 +40,7 @@ pub mod addr;
 pub mod aux;
 pub mod bcm2835_ic;
 pub mod delay;
+pub mod emmc;
 pub mod gpio;
 pub mod irq;
 pub mod local_intc;
@@ -47,8 +49,10 @@ pub mod map;
 pub mod mini_uart;
 pub mod mmio;
 pub mod revision;
+pub mod sdhost;
 pub mod spin_table;
 pub mod system_timer;
+pub mod usb;
 pub mod watchdog;
 
 pub use addr::PhysAddr;

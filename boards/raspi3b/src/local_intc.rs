@@ -12,6 +12,14 @@ use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 use tock_registers::{register_bitfields, register_structs};
 
 register_bitfields! {u32,
+    /// Control register.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub CONTROL [
+        /// Timer increment: 1 steps the core timer by 2, 0 by 1.
+        TIMER_INCREMENT OFFSET(9) NUMBITS(1) [],
+        /// Core timer clock source: 1 the APB clock, 0 the crystal.
+        CORE_TIMER_CLOCK_SOURCE OFFSET(8) NUMBITS(1) []
+    ],
     /// GPU interrupts routing.
     #[allow(missing_docs)] // the generated Register type and field values
     pub GPU_INTERRUPTS_ROUTING [
@@ -41,9 +49,10 @@ register_bitfields! {u32,
         /// nCNTPSIRQ IRQ control: the secure physical timer.
         CNTPSIRQ_IRQ OFFSET(0) NUMBITS(1) []
     ],
-    /// Core n interrupt source (IRQ and FIQ alike): why the line is raised.
+    /// Core n interrupt source (the IRQ and the FIQ source registers share
+    /// the layout): why the line is raised.
     #[allow(missing_docs)] // the generated Register type and field values
-    pub CORE_INTERRUPT_SOURCE [
+    pub CORE_IRQ_SOURCE [
         /// The local timer.
         LOCAL_TIMER OFFSET(11) NUMBITS(1) [],
         /// AXI-outstanding (core 0 only).
@@ -52,6 +61,8 @@ register_bitfields! {u32,
         PMU OFFSET(9) NUMBITS(1) [],
         /// The GPU (peripheral) interrupt, when routed to this core.
         GPU OFFSET(8) NUMBITS(1) [],
+        /// The four mailboxes, one bit each.
+        MAILBOX OFFSET(4) NUMBITS(4) [],
         /// Mailbox 3.
         MAILBOX3 OFFSET(7) NUMBITS(1) [],
         /// Mailbox 2.
@@ -68,6 +79,18 @@ register_bitfields! {u32,
         CNTPNSIRQ OFFSET(1) NUMBITS(1) [],
         /// CNTPSIRQ: the secure physical generic timer.
         CNTPSIRQ OFFSET(0) NUMBITS(1) []
+    ],
+    /// Local timer control & status.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub LOCAL_TIMER_CONTROL_STATUS [
+        /// Interrupt flag (write 1 to LOCAL_TIMER_WRITE_FLAGS bit 31 to clear).
+        INTERRUPT_FLAG OFFSET(31) NUMBITS(1) [],
+        /// Interrupt enable.
+        INTERRUPT_ENABLE OFFSET(29) NUMBITS(1) [],
+        /// Timer enable.
+        TIMER_ENABLE OFFSET(28) NUMBITS(1) [],
+        /// Reload value.
+        RELOAD_VALUE OFFSET(0) NUMBITS(28) []
     ]
 }
 
@@ -83,27 +106,27 @@ register_structs! {
     // described by their bitfields above.
     #[allow(non_snake_case, missing_docs)]
     pub Registers {
-        (0x00 => pub CONTROL: ReadWrite<u32>),
+        (0x00 => pub CONTROL: ReadWrite<u32, CONTROL::Register>),
         (0x04 => _reserved0),
-        (0x08 => pub CORE_TIMER_PRESCALER: ReadWrite<u32>),
+        (0x08 => pub PRESCALER: ReadWrite<u32>),
         (0x0c => pub GPU_INTERRUPTS_ROUTING: ReadWrite<u32, GPU_INTERRUPTS_ROUTING::Register>),
         (0x10 => pub PMU_INTERRUPT_ROUTING_SET: WriteOnly<u32>),
         (0x14 => pub PMU_INTERRUPT_ROUTING_CLEAR: WriteOnly<u32>),
         (0x18 => _reserved1),
-        (0x1c => pub CORE_TIMER_ACCESS_LS: ReadWrite<u32>),
-        (0x20 => pub CORE_TIMER_ACCESS_MS: ReadWrite<u32>),
+        (0x1c => pub CORE_TIMER_LS: ReadWrite<u32>),
+        (0x20 => pub CORE_TIMER_MS: ReadWrite<u32>),
         (0x24 => pub LOCAL_INTERRUPT_ROUTING: ReadWrite<u32>),
         (0x28 => _reserved2),
         (0x2c => pub AXI_OUTSTANDING_COUNTERS: ReadWrite<u32>),
         (0x30 => pub AXI_OUTSTANDING_IRQ: ReadWrite<u32>),
-        (0x34 => pub LOCAL_TIMER_CONTROL_AND_STATUS: ReadWrite<u32>),
+        (0x34 => pub LOCAL_TIMER_CONTROL_STATUS: ReadWrite<u32, LOCAL_TIMER_CONTROL_STATUS::Register>),
         (0x38 => pub LOCAL_TIMER_WRITE_FLAGS: WriteOnly<u32>),
         (0x3c => _reserved3),
         (0x40 => pub CORE_TIMERS_INTERRUPT_CONTROL:
             [ReadWrite<u32, CORE_TIMERS_INTERRUPT_CONTROL::Register>; crate::map::CORES]),
         (0x50 => pub CORE_MAILBOXES_INTERRUPT_CONTROL: [ReadWrite<u32>; crate::map::CORES]),
-        (0x60 => pub CORE_IRQ_SOURCE: [ReadOnly<u32, CORE_INTERRUPT_SOURCE::Register>; crate::map::CORES]),
-        (0x70 => pub CORE_FIQ_SOURCE: [ReadOnly<u32, CORE_INTERRUPT_SOURCE::Register>; crate::map::CORES]),
+        (0x60 => pub CORE_IRQ_SOURCE: [ReadOnly<u32, CORE_IRQ_SOURCE::Register>; crate::map::CORES]),
+        (0x70 => pub CORE_FIQ_SOURCE: [ReadOnly<u32, CORE_IRQ_SOURCE::Register>; crate::map::CORES]),
         (0x80 => pub CORE_MAILBOX_WRITE_SET: [WriteOnly<u32>; MAILBOXES]),
         (0xc0 => pub CORE_MAILBOX_READ_CLEAR: [ReadWrite<u32>; MAILBOXES]),
         (0x100 => @END),
@@ -160,17 +183,17 @@ impl LocalIntc {
 
     /// Whether the EL2 timer is raising `core`'s IRQ.
     pub fn hyp_timer_pending(&self, core: usize) -> bool {
-        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_INTERRUPT_SOURCE::CNTHPIRQ)
+        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::CNTHPIRQ)
     }
 
     /// Whether the virtual timer is raising `core`'s IRQ.
     pub fn virtual_timer_pending(&self, core: usize) -> bool {
-        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_INTERRUPT_SOURCE::CNTVIRQ)
+        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::CNTVIRQ)
     }
 
     /// Whether the peripheral interrupt controller is raising `core`'s IRQ.
     pub fn gpu_irq_pending(&self, core: usize) -> bool {
-        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_INTERRUPT_SOURCE::GPU)
+        self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::GPU)
     }
     // ANCHOR_END: route
 }
@@ -183,7 +206,7 @@ mod tests {
     #[test]
     fn offsets_are_the_qa7_documents() {
         assert_eq!(offset_of!(Registers, GPU_INTERRUPTS_ROUTING), 0x0c);
-        assert_eq!(offset_of!(Registers, LOCAL_TIMER_CONTROL_AND_STATUS), 0x34);
+        assert_eq!(offset_of!(Registers, LOCAL_TIMER_CONTROL_STATUS), 0x34);
         assert_eq!(offset_of!(Registers, CORE_TIMERS_INTERRUPT_CONTROL), 0x40);
         assert_eq!(
             offset_of!(Registers, CORE_MAILBOXES_INTERRUPT_CONTROL),

@@ -35,6 +35,12 @@ pub const PM_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x10_0000);
 pub const GPIO_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x20_0000);
 /// The auxiliary peripherals: mini UART and SPI1/2 (datasheet ch. 2).
 pub const AUX_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x21_5000);
+/// The SDHOST controller (the Pi's custom SD interface).
+pub const SDHOST_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x20_2000);
+/// The EMMC controller (Arasan SDHCI, datasheet ch. 5): the SD card.
+pub const EMMC_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x30_0000);
+/// The USB controller (Synopsys DWC OTG).
+pub const USB_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x98_0000);
 // ANCHOR_END: memory_map
 
 /// Cortex-A53 cores on the BCM2837.

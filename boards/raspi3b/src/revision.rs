@@ -1,5 +1,5 @@
 //! Board revision codes, as the firmware reports them (mailbox tag
-//! [`crate::mailbox::TAG_GET_BOARD_REVISION`]) in the "new style" layout of
+//! [`crate::mailbox::tag::GET_BOARD_REVISION`]) in the "new style" layout of
 //! the Raspberry Pi documentation.
 
 /// A board revision code.

@@ -1,7 +1,7 @@
 //! From reset to the guest's entry point at EL1.
 //!
 //! `boot.s` parks cores 1-3, leaves EL3, sets up the stack and clears
-//! `.bss`; [`_rt_start_rust`] then, if the guest was started at EL2
+//! `.bss`; `_rt_start_rust` then, if the guest was started at EL2
 //! (natively: the Pi 3 firmware and QEMU's `raspi3b` start a `kernel8.img`
 //! there), releases cores 1-3 from the firmware's spin table into the WFI
 //! park of `boot.s` and drops to EL1. Under ferrovisor the guest starts at

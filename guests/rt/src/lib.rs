@@ -18,7 +18,7 @@
 //! * [`board`]: the guest's instances of the board crate's drivers (the
 //!   mini UART, GPIO, both interrupt controllers, the mailbox) and the
 //!   console setup every guest does first.
-//! * [`link`] (feature `build`, for build scripts): the board's linker
+//! * `link` (feature `build`, for build scripts): the board's linker
 //!   script.
 //!
 //! A guest names its entry point and, with vectors, its exception handler:

@@ -47,7 +47,12 @@
 use super::{register_offsets, Device, Reg, VmEnv, RESERVED};
 use crate::board::{AUX_BASE, DEFAULT_CORE_CLOCK_HZ};
 use crate::drivers::mini_uart::{baud_divisor, BAUD_RATE};
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::aux::{
+    Registers as AuxRegisters, AUX_ENABLES, AUX_IRQ, AUX_MU_CNTL_REG, AUX_MU_IER_REG,
+    AUX_MU_IIR_REG, AUX_MU_LCR_REG, AUX_MU_LSR_REG, AUX_MU_MCR_REG, AUX_MU_MSR_REG,
+    AUX_MU_STAT_REG, AUX_SPI_STAT_REG,
+};
 
 /// The AUX registers (bus address 0x7E21_5000).
 pub const BASE: u64 = AUX_BASE.as_u64();
@@ -56,31 +61,31 @@ pub const SIZE: u64 = 0x100;
 
 register_offsets! {
     /// Auxiliary Interrupt status.
-    AUX_IRQ = 0x00,
+    AUX_IRQ = offset_of!(AuxRegisters, AUX_IRQ) as u32,
     /// Auxiliary enables.
-    AUX_ENABLES = 0x04,
+    AUX_ENABLES = offset_of!(AuxRegisters, AUX_ENABLES) as u32,
     /// Mini Uart I/O Data.
-    AUX_MU_IO_REG = 0x40,
+    AUX_MU_IO_REG = offset_of!(AuxRegisters, AUX_MU_IO_REG) as u32,
     /// Mini Uart Interrupt Enable.
-    AUX_MU_IER_REG = 0x44,
+    AUX_MU_IER_REG = offset_of!(AuxRegisters, AUX_MU_IER_REG) as u32,
     /// Mini Uart Interrupt Identify.
-    AUX_MU_IIR_REG = 0x48,
+    AUX_MU_IIR_REG = offset_of!(AuxRegisters, AUX_MU_IIR_REG) as u32,
     /// Mini Uart Line Control.
-    AUX_MU_LCR_REG = 0x4c,
+    AUX_MU_LCR_REG = offset_of!(AuxRegisters, AUX_MU_LCR_REG) as u32,
     /// Mini Uart Modem Control.
-    AUX_MU_MCR_REG = 0x50,
+    AUX_MU_MCR_REG = offset_of!(AuxRegisters, AUX_MU_MCR_REG) as u32,
     /// Mini Uart Line Status.
-    AUX_MU_LSR_REG = 0x54,
+    AUX_MU_LSR_REG = offset_of!(AuxRegisters, AUX_MU_LSR_REG) as u32,
     /// Mini Uart Modem Status.
-    AUX_MU_MSR_REG = 0x58,
+    AUX_MU_MSR_REG = offset_of!(AuxRegisters, AUX_MU_MSR_REG) as u32,
     /// Mini Uart Scratch.
-    AUX_MU_SCRATCH = 0x5c,
+    AUX_MU_SCRATCH = offset_of!(AuxRegisters, AUX_MU_SCRATCH) as u32,
     /// Mini Uart Extra Control.
-    AUX_MU_CNTL_REG = 0x60,
+    AUX_MU_CNTL_REG = offset_of!(AuxRegisters, AUX_MU_CNTL_REG) as u32,
     /// Mini Uart Extra Status.
-    AUX_MU_STAT_REG = 0x64,
+    AUX_MU_STAT_REG = offset_of!(AuxRegisters, AUX_MU_STAT_REG) as u32,
     /// Mini Uart Baudrate.
-    AUX_MU_BAUD_REG = 0x68,
+    AUX_MU_BAUD_REG = offset_of!(AuxRegisters, AUX_MU_BAUD_REG) as u32,
 }
 
 /// Whether `offset` is one of the registers a console driver uses for
@@ -132,11 +137,11 @@ const MINI_UART_FIRST: u32 = AUX_MU_IO_REG;
 /// One past the last mini UART register.
 const MINI_UART_END: u32 = AUX_MU_BAUD_REG + 4;
 /// The SPI1 block (AUX_SPI0_* in the datasheet).
-const SPI1_BLOCK: u32 = 0x80;
+const SPI1_BLOCK: u32 = raspi3b::aux::SPI1_BLOCK as u32;
 /// The SPI2 block (AUX_SPI1_*).
-const SPI2_BLOCK: u32 = 0xc0;
+const SPI2_BLOCK: u32 = raspi3b::aux::SPI2_BLOCK as u32;
 /// Bytes of one SPI block.
-const SPI_BLOCK_BYTES: u32 = 0x40;
+const SPI_BLOCK_BYTES: u32 = raspi3b::aux::SPI_BLOCK_BYTES as u32;
 /// SPI Control register 0, in a block.
 const SPI_CNTL0: u32 = 0x00;
 /// SPI Control register 1.
@@ -172,116 +177,8 @@ const SPI_NAMES: [[&str; 6]; 2] = [
     ],
 ];
 
-register_bitfields! {u32,
-    /// Auxiliary Interrupt status.
-    AUX_IRQ [
-        /// SPI 2 interrupt pending.
-        SPI_2_IRQ OFFSET(2) NUMBITS(1) [],
-        /// SPI 1 interrupt pending.
-        SPI_1_IRQ OFFSET(1) NUMBITS(1) [],
-        /// Mini UART interrupt pending.
-        MINI_UART_IRQ OFFSET(0) NUMBITS(1) []
-    ],
-    /// Auxiliary enables.
-    AUX_ENABLES [
-        /// SPI 2 enable.
-        SPI2_ENABLE OFFSET(2) NUMBITS(1) [],
-        /// SPI 1 enable.
-        SPI1_ENABLE OFFSET(1) NUMBITS(1) [],
-        /// Mini UART enable.
-        MINI_UART_ENABLE OFFSET(0) NUMBITS(1) []
-    ],
-    /// Mini Uart Interrupt Enable (bits as corrected by the erratum).
-    AUX_MU_IER_REG [
-        /// Enable transmit interrupt.
-        ENABLE_TRANSMIT_INTERRUPT OFFSET(1) NUMBITS(1) [],
-        /// Enable receive interrupt.
-        ENABLE_RECEIVE_INTERRUPT OFFSET(0) NUMBITS(1) []
-    ],
-    /// Mini Uart Interrupt Identify.
-    AUX_MU_IIR_REG [
-        /// FIFO enables: both always read as 1.
-        FIFO_ENABLES OFFSET(6) NUMBITS(2) [],
-        /// READ: interrupt ID bits.
-        INTERRUPT_ID OFFSET(1) NUMBITS(2) [
-            NoInterrupts = 0b00,
-            TransmitHoldingRegisterEmpty = 0b01,
-            ReceiverHoldsValidByte = 0b10
-        ],
-        /// WRITE: clear the receive FIFO.
-        CLEAR_RECEIVE_FIFO OFFSET(1) NUMBITS(1) [],
-        /// WRITE: clear the transmit FIFO.
-        CLEAR_TRANSMIT_FIFO OFFSET(2) NUMBITS(1) [],
-        /// Interrupt pending: clear whenever an interrupt is pending.
-        INTERRUPT_PENDING OFFSET(0) NUMBITS(1) []
-    ],
-    /// Mini Uart Line Control.
-    AUX_MU_LCR_REG [
-        /// DLAB access: IO and IER access the baud rate register.
-        DLAB_ACCESS OFFSET(7) NUMBITS(1) [],
-        /// Break.
-        BREAK OFFSET(6) NUMBITS(1) [],
-        /// Data size (erratum: 0b11 selects 8 bits).
-        DATA_SIZE OFFSET(0) NUMBITS(2) [SevenBit = 0b00, EightBit = 0b11]
-    ],
-    /// Mini Uart Modem Control.
-    AUX_MU_MCR_REG [
-        /// RTS.
-        RTS OFFSET(1) NUMBITS(1) []
-    ],
-    /// Mini Uart Line Status.
-    AUX_MU_LSR_REG [
-        /// Transmitter idle.
-        TRANSMITTER_IDLE OFFSET(6) NUMBITS(1) [],
-        /// Transmitter empty: the FIFO can accept at least one byte.
-        TRANSMITTER_EMPTY OFFSET(5) NUMBITS(1) [],
-        /// Receiver overrun.
-        RECEIVER_OVERRUN OFFSET(1) NUMBITS(1) [],
-        /// Data ready: the receive FIFO holds at least one symbol.
-        DATA_READY OFFSET(0) NUMBITS(1) []
-    ],
-    /// Mini Uart Modem Status.
-    AUX_MU_MSR_REG [
-        /// CTS status: set when the UART1_CTS pin is low (asserted).
-        CTS_STATUS OFFSET(5) NUMBITS(1) []
-    ],
-    /// Mini Uart Extra Status.
-    AUX_MU_STAT_REG [
-        /// Transmit FIFO fill level.
-        TRANSMIT_FIFO_FILL_LEVEL OFFSET(24) NUMBITS(4) [],
-        /// Receive FIFO fill level.
-        RECEIVE_FIFO_FILL_LEVEL OFFSET(16) NUMBITS(4) [],
-        /// Transmitter done: idle and the FIFO empty.
-        TRANSMITTER_DONE OFFSET(9) NUMBITS(1) [],
-        /// Transmit FIFO is empty.
-        TRANSMIT_FIFO_IS_EMPTY OFFSET(8) NUMBITS(1) [],
-        /// Transmitter is idle.
-        TRANSMITTER_IS_IDLE OFFSET(3) NUMBITS(1) [],
-        /// Receiver is idle.
-        RECEIVER_IS_IDLE OFFSET(2) NUMBITS(1) [],
-        /// Space available in the transmit FIFO.
-        SPACE_AVAILABLE OFFSET(1) NUMBITS(1) [],
-        /// Symbol available in the receive FIFO.
-        SYMBOL_AVAILABLE OFFSET(0) NUMBITS(1) []
-    ],
-    /// Mini Uart Extra Control.
-    AUX_MU_CNTL_REG [
-        /// Transmitter enable.
-        TRANSMITTER_ENABLE OFFSET(1) NUMBITS(1) [],
-        /// Receiver enable.
-        RECEIVER_ENABLE OFFSET(0) NUMBITS(1) []
-    ],
-    /// SPI Status (bits as Linux's `spi-bcm2835aux` has them).
-    AUX_SPI_STAT_REG [
-        /// TX empty.
-        TX_EMPTY OFFSET(9) NUMBITS(1) [],
-        /// RX empty.
-        RX_EMPTY OFFSET(7) NUMBITS(1) []
-    ]
-}
-
 /// Symbols the receive FIFO holds.
-pub const RX_FIFO_DEPTH: usize = 8;
+pub const RX_FIFO_DEPTH: usize = raspi3b::aux::FIFO_DEPTH;
 /// The bits of an 8-bit register (LCR, SCRATCH, CNTL, the baud rate bytes).
 const BYTE_MASK: u32 = 0xff;
 /// The bits of a 7-bit symbol.

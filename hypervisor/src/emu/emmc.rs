@@ -37,161 +37,73 @@
 //! others.
 
 use super::{register_offsets, Device, Reg, VmEnv};
-use crate::board::PERIPHERAL_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::emmc::{
+    Registers as EmmcRegisters, CAPABILITIES_0, CMDTM, CONTROL1, INTERRUPT, SLOTISR_VER, STATUS,
+};
 
 /// The EMMC registers (bus address 0x7E30_0000).
-pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x30_0000;
+pub const BASE: u64 = raspi3b::map::EMMC_BASE.as_u64();
 /// Bytes of registers: ARG2 to SLOTISR_VER.
 pub const SIZE: u64 = 0x100;
 
 register_offsets! {
     /// ACMD23 argument.
-    ARG2 = 0x00,
+    ARG2 = offset_of!(EmmcRegisters, ARG2) as u32,
     /// Block size and count.
-    BLKSIZECNT = 0x04,
+    BLKSIZECNT = offset_of!(EmmcRegisters, BLKSIZECNT) as u32,
     /// Argument.
-    ARG1 = 0x08,
+    ARG1 = offset_of!(EmmcRegisters, ARG1) as u32,
     /// Command and transfer mode.
-    CMDTM = 0x0c,
+    CMDTM = offset_of!(EmmcRegisters, CMDTM) as u32,
     /// Response bits 31:0.
-    RESP0 = 0x10,
+    RESP0 = offset_of!(EmmcRegisters, RESP0) as u32,
     /// Response bits 63:32.
-    RESP1 = 0x14,
+    RESP1 = offset_of!(EmmcRegisters, RESP1) as u32,
     /// Response bits 95:64.
-    RESP2 = 0x18,
+    RESP2 = offset_of!(EmmcRegisters, RESP2) as u32,
     /// Response bits 127:96.
-    RESP3 = 0x1c,
+    RESP3 = offset_of!(EmmcRegisters, RESP3) as u32,
     /// Data.
-    DATA = 0x20,
+    DATA = offset_of!(EmmcRegisters, DATA) as u32,
     /// Status.
-    STATUS = 0x24,
+    STATUS = offset_of!(EmmcRegisters, STATUS) as u32,
     /// Host configuration bits.
-    CONTROL0 = 0x28,
+    CONTROL0 = offset_of!(EmmcRegisters, CONTROL0) as u32,
     /// Host configuration bits: clock and resets.
-    CONTROL1 = 0x2c,
+    CONTROL1 = offset_of!(EmmcRegisters, CONTROL1) as u32,
     /// Interrupt flags.
-    INTERRUPT = 0x30,
+    INTERRUPT = offset_of!(EmmcRegisters, INTERRUPT) as u32,
     /// Interrupt flag enable.
-    IRPT_MASK = 0x34,
+    IRPT_MASK = offset_of!(EmmcRegisters, IRPT_MASK) as u32,
     /// Interrupt generation enable.
-    IRPT_EN = 0x38,
+    IRPT_EN = offset_of!(EmmcRegisters, IRPT_EN) as u32,
     /// Host configuration bits.
-    CONTROL2 = 0x3c,
+    CONTROL2 = offset_of!(EmmcRegisters, CONTROL2) as u32,
     /// Capabilities, bits 31:0 (SDHCI; not in the datasheet).
-    CAPABILITIES_0 = 0x40,
+    CAPABILITIES_0 = offset_of!(EmmcRegisters, CAPABILITIES_0) as u32,
     /// Capabilities, bits 63:32 (SDHCI; not in the datasheet).
-    CAPABILITIES_1 = 0x44,
+    CAPABILITIES_1 = offset_of!(EmmcRegisters, CAPABILITIES_1) as u32,
     /// Force an interrupt event.
-    FORCE_IRPT = 0x50,
+    FORCE_IRPT = offset_of!(EmmcRegisters, FORCE_IRPT) as u32,
     /// Timeout in boot mode.
-    BOOT_TIMEOUT = 0x70,
+    BOOT_TIMEOUT = offset_of!(EmmcRegisters, BOOT_TIMEOUT) as u32,
     /// Debug bus configuration.
-    DBG_SEL = 0x74,
+    DBG_SEL = offset_of!(EmmcRegisters, DBG_SEL) as u32,
     /// Extension FIFO configuration.
-    EXRDFIFO_CFG = 0x80,
+    EXRDFIFO_CFG = offset_of!(EmmcRegisters, EXRDFIFO_CFG) as u32,
     /// Extension FIFO enable.
-    EXRDFIFO_EN = 0x84,
+    EXRDFIFO_EN = offset_of!(EmmcRegisters, EXRDFIFO_EN) as u32,
     /// Delay per card clock tuning step.
-    TUNE_STEP = 0x88,
+    TUNE_STEP = offset_of!(EmmcRegisters, TUNE_STEP) as u32,
     /// Card clock tuning steps for SDR.
-    TUNE_STEPS_STD = 0x8c,
+    TUNE_STEPS_STD = offset_of!(EmmcRegisters, TUNE_STEPS_STD) as u32,
     /// Card clock tuning steps for DDR.
-    TUNE_STEPS_DDR = 0x90,
+    TUNE_STEPS_DDR = offset_of!(EmmcRegisters, TUNE_STEPS_DDR) as u32,
     /// SPI interrupt support.
-    SPI_INT_SPT = 0xf0,
+    SPI_INT_SPT = offset_of!(EmmcRegisters, SPI_INT_SPT) as u32,
     /// Slot interrupt status and version.
-    SLOTISR_VER = 0xfc,
-}
-
-register_bitfields! {u32,
-    /// Command and transfer mode.
-    CMDTM [
-        /// Index of the command to be issued to the card.
-        CMD_INDEX OFFSET(24) NUMBITS(6) [],
-        /// Type of expected response from the card.
-        CMD_RSPNS_TYPE OFFSET(16) NUMBITS(2) [
-            NoResponse = 0b00,
-            Bits136 = 0b01,
-            Bits48 = 0b10,
-            Bits48Busy = 0b11
-        ]
-    ],
-    /// Status.
-    STATUS [
-        /// Value of data lines DAT7 to DAT4.
-        DAT_LEVEL1 OFFSET(25) NUMBITS(4) [],
-        /// Value of the command line CMD.
-        CMD_LEVEL OFFSET(24) NUMBITS(1) [],
-        /// Value of data lines DAT3 to DAT0.
-        DAT_LEVEL0 OFFSET(20) NUMBITS(4) [],
-        /// Card detect pin level (SDHCI).
-        CARD_DETECT_PIN_LEVEL OFFSET(18) NUMBITS(1) [],
-        /// Card detect state stable (SDHCI).
-        CARD_STATE_STABLE OFFSET(17) NUMBITS(1) [],
-        /// Card inserted (SDHCI).
-        CARD_INSERTED OFFSET(16) NUMBITS(1) [],
-        /// Data lines still used by a previous transfer.
-        DAT_INHIBIT OFFSET(1) NUMBITS(1) [],
-        /// Command line still used by a previous command.
-        CMD_INHIBIT OFFSET(0) NUMBITS(1) []
-    ],
-    /// Host configuration bits: clock and resets.
-    CONTROL1 [
-        /// Reset the data handling circuit.
-        SRST_DATA OFFSET(26) NUMBITS(1) [],
-        /// Reset the command handling circuit.
-        SRST_CMD OFFSET(25) NUMBITS(1) [],
-        /// Reset the complete host circuit.
-        SRST_HC OFFSET(24) NUMBITS(1) [],
-        /// Data timeout unit exponent.
-        DATA_TOUNIT OFFSET(16) NUMBITS(4) [],
-        /// SD clock base divider LSBs.
-        CLK_FREQ8 OFFSET(8) NUMBITS(8) [],
-        /// SD clock base divider MSBs.
-        CLK_FREQ_MS2 OFFSET(6) NUMBITS(2) [],
-        /// Mode of clock generation.
-        CLK_GENSEL OFFSET(5) NUMBITS(1) [],
-        /// SD clock enable.
-        CLK_EN OFFSET(2) NUMBITS(1) [],
-        /// SD clock stable.
-        CLK_STABLE OFFSET(1) NUMBITS(1) [],
-        /// Clock enable for internal EMMC clocks for power saving.
-        CLK_INTLEN OFFSET(0) NUMBITS(1) []
-    ],
-    /// Interrupt flags.
-    INTERRUPT [
-        /// Command timeout error.
-        CTO_ERR OFFSET(16) NUMBITS(1) [],
-        /// An error has occurred (the OR of bits 31:16).
-        ERR OFFSET(15) NUMBITS(1) [],
-        /// Command has finished.
-        CMD_DONE OFFSET(0) NUMBITS(1) []
-    ],
-    /// Slot interrupt status and version.
-    SLOTISR_VER [
-        /// Vendor version number.
-        VENDOR OFFSET(24) NUMBITS(8) [],
-        /// Host Controller specification version.
-        SDVERSION OFFSET(16) NUMBITS(8) [],
-        /// Logical OR of interrupt and wakeup signal for each slot.
-        SLOT_STATUS OFFSET(0) NUMBITS(8) []
-    ],
-    /// Capabilities, bits 31:0 (SD Host Controller Specification 3.0).
-    CAPABILITIES_0 [
-        /// 3.3 V supported.
-        VOLTAGE_3V3 OFFSET(24) NUMBITS(1) [],
-        /// SDMA supported.
-        SDMA OFFSET(22) NUMBITS(1) [],
-        /// High speed supported.
-        HIGH_SPEED OFFSET(21) NUMBITS(1) [],
-        /// ADMA2 supported.
-        ADMA2 OFFSET(19) NUMBITS(1) [],
-        /// Maximum block length: 0 = 512 bytes.
-        MAX_BLOCK_LENGTH OFFSET(16) NUMBITS(2) [],
-        /// Base clock frequency for the SD clock, in MHz.
-        BASE_CLOCK OFFSET(8) NUMBITS(8) []
-    ]
+    SLOTISR_VER = offset_of!(EmmcRegisters, SLOTISR_VER) as u32,
 }
 
 /// The Arasan vendor version the Pi's EMMC reports.

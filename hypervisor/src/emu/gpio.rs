@@ -25,7 +25,8 @@
 
 use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::GPIO_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::gpio::{Registers as GpioRegisters, GPFSEL1, GPPUD};
 
 /// The GPIO registers (bus address 0x7E20_0000).
 pub const BASE: u64 = GPIO_BASE.as_u64();
@@ -34,84 +35,69 @@ pub const SIZE: u64 = 0xb4;
 
 register_offsets! {
     /// GPIO Function Select 0.
-    GPFSEL0 = 0x00,
+    GPFSEL0 = offset_of!(GpioRegisters, GPFSEL0) as u32,
     /// GPIO Function Select 1.
-    GPFSEL1 = 0x04,
+    GPFSEL1 = offset_of!(GpioRegisters, GPFSEL1) as u32,
     /// GPIO Function Select 2.
-    GPFSEL2 = 0x08,
+    GPFSEL2 = offset_of!(GpioRegisters, GPFSEL2) as u32,
     /// GPIO Function Select 3.
-    GPFSEL3 = 0x0c,
+    GPFSEL3 = offset_of!(GpioRegisters, GPFSEL3) as u32,
     /// GPIO Function Select 4.
-    GPFSEL4 = 0x10,
+    GPFSEL4 = offset_of!(GpioRegisters, GPFSEL4) as u32,
     /// GPIO Function Select 5.
-    GPFSEL5 = 0x14,
+    GPFSEL5 = offset_of!(GpioRegisters, GPFSEL5) as u32,
     /// GPIO Pin Output Set 0.
-    GPSET0 = 0x1c,
+    GPSET0 = offset_of!(GpioRegisters, GPSET0) as u32,
     /// GPIO Pin Output Set 1.
-    GPSET1 = 0x20,
+    GPSET1 = offset_of!(GpioRegisters, GPSET1) as u32,
     /// GPIO Pin Output Clear 0.
-    GPCLR0 = 0x28,
+    GPCLR0 = offset_of!(GpioRegisters, GPCLR0) as u32,
     /// GPIO Pin Output Clear 1.
-    GPCLR1 = 0x2c,
+    GPCLR1 = offset_of!(GpioRegisters, GPCLR1) as u32,
     /// GPIO Pin Level 0.
-    GPLEV0 = 0x34,
+    GPLEV0 = offset_of!(GpioRegisters, GPLEV0) as u32,
     /// GPIO Pin Level 1.
-    GPLEV1 = 0x38,
+    GPLEV1 = offset_of!(GpioRegisters, GPLEV1) as u32,
     /// GPIO Pin Event Detect Status 0.
-    GPEDS0 = 0x40,
+    GPEDS0 = offset_of!(GpioRegisters, GPEDS0) as u32,
     /// GPIO Pin Event Detect Status 1.
-    GPEDS1 = 0x44,
+    GPEDS1 = offset_of!(GpioRegisters, GPEDS1) as u32,
     /// GPIO Pin Rising Edge Detect Enable 0.
-    GPREN0 = 0x4c,
+    GPREN0 = offset_of!(GpioRegisters, GPREN0) as u32,
     /// GPIO Pin Rising Edge Detect Enable 1.
-    GPREN1 = 0x50,
+    GPREN1 = offset_of!(GpioRegisters, GPREN1) as u32,
     /// GPIO Pin Falling Edge Detect Enable 0.
-    GPFEN0 = 0x58,
+    GPFEN0 = offset_of!(GpioRegisters, GPFEN0) as u32,
     /// GPIO Pin Falling Edge Detect Enable 1.
-    GPFEN1 = 0x5c,
+    GPFEN1 = offset_of!(GpioRegisters, GPFEN1) as u32,
     /// GPIO Pin High Detect Enable 0.
-    GPHEN0 = 0x64,
+    GPHEN0 = offset_of!(GpioRegisters, GPHEN0) as u32,
     /// GPIO Pin High Detect Enable 1.
-    GPHEN1 = 0x68,
+    GPHEN1 = offset_of!(GpioRegisters, GPHEN1) as u32,
     /// GPIO Pin Low Detect Enable 0.
-    GPLEN0 = 0x70,
+    GPLEN0 = offset_of!(GpioRegisters, GPLEN0) as u32,
     /// GPIO Pin Low Detect Enable 1.
-    GPLEN1 = 0x74,
+    GPLEN1 = offset_of!(GpioRegisters, GPLEN1) as u32,
     /// GPIO Pin Async. Rising Edge Detect 0.
-    GPAREN0 = 0x7c,
+    GPAREN0 = offset_of!(GpioRegisters, GPAREN0) as u32,
     /// GPIO Pin Async. Rising Edge Detect 1.
-    GPAREN1 = 0x80,
+    GPAREN1 = offset_of!(GpioRegisters, GPAREN1) as u32,
     /// GPIO Pin Async. Falling Edge Detect 0.
-    GPAFEN0 = 0x88,
+    GPAFEN0 = offset_of!(GpioRegisters, GPAFEN0) as u32,
     /// GPIO Pin Async. Falling Edge Detect 1.
-    GPAFEN1 = 0x8c,
+    GPAFEN1 = offset_of!(GpioRegisters, GPAFEN1) as u32,
     /// GPIO Pin Pull-up/down Enable.
-    GPPUD = 0x94,
+    GPPUD = offset_of!(GpioRegisters, GPPUD) as u32,
     /// GPIO Pin Pull-up/down Enable Clock 0.
-    GPPUDCLK0 = 0x98,
+    GPPUDCLK0 = offset_of!(GpioRegisters, GPPUDCLK0) as u32,
     /// GPIO Pin Pull-up/down Enable Clock 1.
-    GPPUDCLK1 = 0x9c,
+    GPPUDCLK1 = offset_of!(GpioRegisters, GPPUDCLK1) as u32,
     /// Test.
-    TEST = 0xb0,
-}
-
-register_bitfields! {u32,
-    /// GPIO Function Select 1: pins 10-19, three bits each.
-    GPFSEL1 [
-        /// FSEL15 - Function Select 15.
-        FSEL15 OFFSET(15) NUMBITS(3) [Input = 0b000, Output = 0b001, Alt5 = 0b010],
-        /// FSEL14 - Function Select 14.
-        FSEL14 OFFSET(12) NUMBITS(3) [Input = 0b000, Output = 0b001, Alt5 = 0b010]
-    ],
-    /// GPIO Pull-up/down Register.
-    GPPUD [
-        /// PUD - GPIO Pin Pull-up/down.
-        PUD OFFSET(0) NUMBITS(2) [Off = 0b00, PullDown = 0b01, PullUp = 0b10]
-    ]
+    TEST = offset_of!(GpioRegisters, TEST) as u32,
 }
 
 /// GPIO pins.
-pub const PINS: u32 = 54;
+pub const PINS: u32 = raspi3b::gpio::PINS;
 /// Pins per function select register.
 const PINS_PER_FSEL: u32 = 10;
 /// Bits per pin in a function select register.

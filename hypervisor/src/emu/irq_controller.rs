@@ -30,7 +30,8 @@
 
 use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::INTERRUPT_CONTROLLER_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::bcm2835_ic::{Registers as IcRegisters, FIQ_CONTROL, IRQ_BASIC_PENDING};
 
 /// The controller's registers: offset 0x200 of the ARM block at bus address
 /// 0x7E00_B000.
@@ -40,54 +41,32 @@ pub const SIZE: u64 = 0x28;
 
 register_offsets! {
     /// IRQ basic pending.
-    IRQ_BASIC_PENDING = 0x00,
+    IRQ_BASIC_PENDING = offset_of!(IcRegisters, IRQ_BASIC_PENDING) as u32,
     /// IRQ pending 1 (GPU interrupts 0-31).
-    IRQ_PENDING_1 = 0x04,
+    IRQ_PENDING_1 = offset_of!(IcRegisters, IRQ_PENDING_1) as u32,
     /// IRQ pending 2 (GPU interrupts 32-63).
-    IRQ_PENDING_2 = 0x08,
+    IRQ_PENDING_2 = offset_of!(IcRegisters, IRQ_PENDING_2) as u32,
     /// FIQ control.
-    FIQ_CONTROL = 0x0c,
+    FIQ_CONTROL = offset_of!(IcRegisters, FIQ_CONTROL) as u32,
     /// Enable IRQs 1.
-    ENABLE_IRQS_1 = 0x10,
+    ENABLE_IRQS_1 = offset_of!(IcRegisters, ENABLE_IRQS_1) as u32,
     /// Enable IRQs 2.
-    ENABLE_IRQS_2 = 0x14,
+    ENABLE_IRQS_2 = offset_of!(IcRegisters, ENABLE_IRQS_2) as u32,
     /// Enable Basic IRQs.
-    ENABLE_BASIC_IRQS = 0x18,
+    ENABLE_BASIC_IRQS = offset_of!(IcRegisters, ENABLE_BASIC_IRQS) as u32,
     /// Disable IRQs 1.
-    DISABLE_IRQS_1 = 0x1c,
+    DISABLE_IRQS_1 = offset_of!(IcRegisters, DISABLE_IRQS_1) as u32,
     /// Disable IRQs 2.
-    DISABLE_IRQS_2 = 0x20,
+    DISABLE_IRQS_2 = offset_of!(IcRegisters, DISABLE_IRQS_2) as u32,
     /// Disable Basic IRQs.
-    DISABLE_BASIC_IRQS = 0x24,
-}
-
-register_bitfields! {u32,
-    /// IRQ basic pending.
-    IRQ_BASIC_PENDING [
-        /// GPU IRQs 7, 9, 10, 18, 19, 53, 54, 55, 56, 57, 62, in that order.
-        GPU_IRQ_SHORTCUTS OFFSET(10) NUMBITS(11) [],
-        /// One or more bits set in pending register 2.
-        PENDING_REGISTER_2 OFFSET(9) NUMBITS(1) [],
-        /// One or more bits set in pending register 1.
-        PENDING_REGISTER_1 OFFSET(8) NUMBITS(1) [],
-        /// ARM Timer, Mailbox, Doorbell 0/1, GPU0/1 halted, Illegal access
-        /// type 1/0 IRQ pending.
-        ARM_IRQS OFFSET(0) NUMBITS(8) []
-    ],
-    /// FIQ control.
-    FIQ_CONTROL [
-        /// FIQ enable.
-        FIQ_ENABLE OFFSET(7) NUMBITS(1) [],
-        /// Select FIQ Source: 0-63 GPU interrupts, 64-71 ARM interrupts.
-        SELECT_FIQ_SOURCE OFFSET(0) NUMBITS(7) []
-    ]
+    DISABLE_BASIC_IRQS = offset_of!(IcRegisters, DISABLE_BASIC_IRQS) as u32,
 }
 
 /// The GPU interrupts that have their own bit in IRQ_BASIC_PENDING, from
 /// bit 10 up.
 const SHORTCUTS: [u32; 11] = [7, 9, 10, 18, 19, 53, 54, 55, 56, 57, 62];
 /// GPU interrupts per pending/enable register.
-const IRQS_PER_REGISTER: u32 = 32;
+const IRQS_PER_REGISTER: u32 = raspi3b::irq::IRQS_PER_REGISTER;
 /// The ARM (basic) interrupts: 8 bits.
 const ARM_IRQ_MASK: u32 = (1 << 8) - 1;
 /// The first FIQ source that is an ARM interrupt.

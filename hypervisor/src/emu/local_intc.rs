@@ -29,8 +29,9 @@
 
 use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::{CORES, LOCAL_PERIPHERAL_BASE};
+use core::mem::offset_of;
+use raspi3b::local_intc::{Registers as LocalRegisters, CORE_IRQ_SOURCE, GPU_INTERRUPTS_ROUTING};
 use tock_registers::fields::Field;
-use tock_registers::register_bitfields;
 
 /// The local peripherals' registers.
 pub const BASE: u64 = LOCAL_PERIPHERAL_BASE.as_u64();
@@ -41,48 +42,50 @@ pub const VCPU_CORE: usize = 0;
 
 register_offsets! {
     /// Control register.
-    CONTROL = 0x00,
+    CONTROL = offset_of!(LocalRegisters, CONTROL) as u32,
     /// Core timer prescaler.
-    PRESCALER = 0x08,
+    PRESCALER = offset_of!(LocalRegisters, PRESCALER) as u32,
     /// GPU interrupts routing.
-    GPU_INTERRUPTS_ROUTING = 0x0c,
+    GPU_INTERRUPTS_ROUTING = offset_of!(LocalRegisters, GPU_INTERRUPTS_ROUTING) as u32,
     /// Performance Monitor Interrupts routing-set.
-    PMU_INTERRUPT_ROUTING_SET = 0x10,
+    PMU_INTERRUPT_ROUTING_SET = offset_of!(LocalRegisters, PMU_INTERRUPT_ROUTING_SET) as u32,
     /// Performance Monitor Interrupts routing-clear.
-    PMU_INTERRUPT_ROUTING_CLEAR = 0x14,
+    PMU_INTERRUPT_ROUTING_CLEAR = offset_of!(LocalRegisters, PMU_INTERRUPT_ROUTING_CLEAR) as u32,
     /// Core timer access LS 32 bits.
-    CORE_TIMER_LS = 0x1c,
+    CORE_TIMER_LS = offset_of!(LocalRegisters, CORE_TIMER_LS) as u32,
     /// Core timer access MS 32 bits.
-    CORE_TIMER_MS = 0x20,
+    CORE_TIMER_MS = offset_of!(LocalRegisters, CORE_TIMER_MS) as u32,
     /// Local Interrupt 0 [1-7] routing.
-    LOCAL_INTERRUPT_ROUTING = 0x24,
+    LOCAL_INTERRUPT_ROUTING = offset_of!(LocalRegisters, LOCAL_INTERRUPT_ROUTING) as u32,
     /// Axi outstanding counters.
-    AXI_OUTSTANDING_COUNTERS = 0x2c,
+    AXI_OUTSTANDING_COUNTERS = offset_of!(LocalRegisters, AXI_OUTSTANDING_COUNTERS) as u32,
     /// Axi outstanding IRQ.
-    AXI_OUTSTANDING_IRQ = 0x30,
+    AXI_OUTSTANDING_IRQ = offset_of!(LocalRegisters, AXI_OUTSTANDING_IRQ) as u32,
     /// Local timer control & status.
-    LOCAL_TIMER_CONTROL_STATUS = 0x34,
+    LOCAL_TIMER_CONTROL_STATUS = offset_of!(LocalRegisters, LOCAL_TIMER_CONTROL_STATUS) as u32,
     /// Local timer write flags.
-    LOCAL_TIMER_WRITE_FLAGS = 0x38,
+    LOCAL_TIMER_WRITE_FLAGS = offset_of!(LocalRegisters, LOCAL_TIMER_WRITE_FLAGS) as u32,
 }
 
 /// Core0 timers Interrupt control; cores 1-3 follow, 4 bytes apart.
-const CORE_TIMERS_INTERRUPT_CONTROL: u32 = 0x40;
+const CORE_TIMERS_INTERRUPT_CONTROL: u32 =
+    offset_of!(LocalRegisters, CORE_TIMERS_INTERRUPT_CONTROL) as u32;
 /// Core0 Mailboxes Interrupt control.
-const CORE_MAILBOXES_INTERRUPT_CONTROL: u32 = 0x50;
+const CORE_MAILBOXES_INTERRUPT_CONTROL: u32 =
+    offset_of!(LocalRegisters, CORE_MAILBOXES_INTERRUPT_CONTROL) as u32;
 /// Core0 IRQ Source.
-const CORE_IRQ_SOURCE: u32 = 0x60;
+const CORE_IRQ_SOURCE: u32 = offset_of!(LocalRegisters, CORE_IRQ_SOURCE) as u32;
 /// Core0 FIQ Source.
-const CORE_FIQ_SOURCE: u32 = 0x70;
+const CORE_FIQ_SOURCE: u32 = offset_of!(LocalRegisters, CORE_FIQ_SOURCE) as u32;
 /// Core 0 Mailbox 0 write-set; then mailboxes 1-3, then cores 1-3.
-const CORE_MAILBOX_WRITE_SET: u32 = 0x80;
+const CORE_MAILBOX_WRITE_SET: u32 = offset_of!(LocalRegisters, CORE_MAILBOX_WRITE_SET) as u32;
 /// Core 0 Mailbox 0 read & write-high-to-clear.
-const CORE_MAILBOX_READ_CLEAR: u32 = 0xc0;
+const CORE_MAILBOX_READ_CLEAR: u32 = offset_of!(LocalRegisters, CORE_MAILBOX_READ_CLEAR) as u32;
 
 /// Mailboxes per core.
-const MAILBOXES_PER_CORE: usize = 4;
+const MAILBOXES_PER_CORE: usize = raspi3b::local_intc::MAILBOXES_PER_CORE;
 /// All mailboxes.
-const MAILBOXES: usize = CORES * MAILBOXES_PER_CORE;
+const MAILBOXES: usize = raspi3b::local_intc::MAILBOXES;
 
 const CORE_TIMERS_INTERRUPT_CONTROL_NAMES: [&str; CORES] = [
     "CORE0_TIMERS_INTERRUPT_CONTROL",
@@ -144,74 +147,6 @@ const CORE_MAILBOX_READ_CLEAR_NAMES: [&str; MAILBOXES] = [
     "CORE3_MAILBOX2_READ_CLEAR",
     "CORE3_MAILBOX3_READ_CLEAR",
 ];
-
-register_bitfields! {u32,
-    /// Control register.
-    CONTROL [
-        /// Timer increment: 0 = 1, 1 = 2.
-        TIMER_INCREMENT OFFSET(9) NUMBITS(1) [],
-        /// Core timer clock source: 0 = crystal clock, 1 = APB clock.
-        CORE_TIMER_CLOCK_SOURCE OFFSET(8) NUMBITS(1) []
-    ],
-    /// GPU interrupts routing.
-    GPU_INTERRUPTS_ROUTING [
-        /// GPU FIQ routing: the core that receives the GPU FIQ.
-        GPU_FIQ_ROUTING OFFSET(2) NUMBITS(2) [],
-        /// GPU IRQ routing: the core that receives the GPU IRQ.
-        GPU_IRQ_ROUTING OFFSET(0) NUMBITS(2) []
-    ],
-    /// Core n timers interrupt control.
-    CORE_TIMERS_INTERRUPT_CONTROL [
-        /// nCNTVIRQ FIQ control (takes precedence over the IRQ bit).
-        CNTVIRQ_FIQ OFFSET(7) NUMBITS(1) [],
-        /// nCNTHPIRQ FIQ control.
-        CNTHPIRQ_FIQ OFFSET(6) NUMBITS(1) [],
-        /// nCNTPNSIRQ FIQ control.
-        CNTPNSIRQ_FIQ OFFSET(5) NUMBITS(1) [],
-        /// nCNTPSIRQ FIQ control.
-        CNTPSIRQ_FIQ OFFSET(4) NUMBITS(1) [],
-        /// nCNTVIRQ IRQ control.
-        CNTVIRQ_IRQ OFFSET(3) NUMBITS(1) [],
-        /// nCNTHPIRQ IRQ control.
-        CNTHPIRQ_IRQ OFFSET(2) NUMBITS(1) [],
-        /// nCNTPNSIRQ IRQ control.
-        CNTPNSIRQ_IRQ OFFSET(1) NUMBITS(1) [],
-        /// nCNTPSIRQ IRQ control.
-        CNTPSIRQ_IRQ OFFSET(0) NUMBITS(1) []
-    ],
-    /// Core n IRQ (and FIQ) source.
-    CORE_IRQ_SOURCE [
-        /// Local timer interrupt.
-        LOCAL_TIMER OFFSET(11) NUMBITS(1) [],
-        /// AXI-outstanding interrupt (core 0 only).
-        AXI_OUTSTANDING OFFSET(10) NUMBITS(1) [],
-        /// PMU interrupt.
-        PMU OFFSET(9) NUMBITS(1) [],
-        /// GPU interrupt (can be high in one core only).
-        GPU OFFSET(8) NUMBITS(1) [],
-        /// Mailbox 0-3 interrupts.
-        MAILBOX OFFSET(4) NUMBITS(4) [],
-        /// CNTVIRQ interrupt.
-        CNTVIRQ OFFSET(3) NUMBITS(1) [],
-        /// CNTHPIRQ interrupt.
-        CNTHPIRQ OFFSET(2) NUMBITS(1) [],
-        /// CNTPNSIRQ interrupt.
-        CNTPNSIRQ OFFSET(1) NUMBITS(1) [],
-        /// CNTPSIRQ interrupt.
-        CNTPSIRQ OFFSET(0) NUMBITS(1) []
-    ],
-    /// Local timer control & status.
-    LOCAL_TIMER_CONTROL_STATUS [
-        /// Interrupt flag (read-only).
-        INTERRUPT_FLAG OFFSET(31) NUMBITS(1) [],
-        /// Interrupt enable.
-        INTERRUPT_ENABLE OFFSET(29) NUMBITS(1) [],
-        /// Timer enable.
-        TIMER_ENABLE OFFSET(28) NUMBITS(1) [],
-        /// Re-load value.
-        RELOAD_VALUE OFFSET(0) NUMBITS(28) []
-    ]
-}
 
 /// Bits of CONTROL that hold state.
 const CONTROL_MASK: u32 = (1 << 8) | (1 << 9);

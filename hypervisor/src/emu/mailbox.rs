@@ -67,7 +67,8 @@
 
 use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::MAILBOX_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::mailbox::{Registers as MailboxRegisters, MAIL_CONFIG, MAIL_DATA, MAIL_STATUS};
 
 /// The mailbox registers (bus address 0x7E00_B880).
 pub const BASE: u64 = MAILBOX_BASE.as_u64();
@@ -76,48 +77,25 @@ pub const SIZE: u64 = 0x40;
 
 register_offsets! {
     /// Mailbox 0 (VideoCore to ARM) read: takes the oldest word.
-    MAIL0_READ = 0x00,
+    MAIL0_READ = offset_of!(MailboxRegisters, MAIL0_READ) as u32,
     /// Mailbox 0 peek: the oldest word, left in place.
-    MAIL0_PEEK = 0x10,
+    MAIL0_PEEK = offset_of!(MailboxRegisters, MAIL0_PEEK) as u32,
     /// Mailbox 0 sender.
-    MAIL0_SENDER = 0x14,
+    MAIL0_SENDER = offset_of!(MailboxRegisters, MAIL0_SENDER) as u32,
     /// Mailbox 0 status.
-    MAIL0_STATUS = 0x18,
+    MAIL0_STATUS = offset_of!(MailboxRegisters, MAIL0_STATUS) as u32,
     /// Mailbox 0 configuration.
-    MAIL0_CONFIG = 0x1c,
+    MAIL0_CONFIG = offset_of!(MailboxRegisters, MAIL0_CONFIG) as u32,
     /// Mailbox 1 (ARM to VideoCore) write.
-    MAIL1_WRITE = 0x20,
+    MAIL1_WRITE = offset_of!(MailboxRegisters, MAIL1_WRITE) as u32,
     /// Mailbox 1 peek.
-    MAIL1_PEEK = 0x30,
+    MAIL1_PEEK = offset_of!(MailboxRegisters, MAIL1_PEEK) as u32,
     /// Mailbox 1 sender.
-    MAIL1_SENDER = 0x34,
+    MAIL1_SENDER = offset_of!(MailboxRegisters, MAIL1_SENDER) as u32,
     /// Mailbox 1 status.
-    MAIL1_STATUS = 0x38,
+    MAIL1_STATUS = offset_of!(MailboxRegisters, MAIL1_STATUS) as u32,
     /// Mailbox 1 configuration.
-    MAIL1_CONFIG = 0x3c,
-}
-
-register_bitfields! {u32,
-    /// Mailbox status.
-    MAIL_STATUS [
-        /// The mailbox cannot take another word.
-        FULL OFFSET(31) NUMBITS(1) [],
-        /// The mailbox holds no word.
-        EMPTY OFFSET(30) NUMBITS(1) []
-    ],
-    /// Mailbox configuration.
-    MAIL_CONFIG [
-        /// Interrupt the ARM while the mailbox holds data (ARM Mailbox IRQ).
-        IHAVEDATAIRQEN OFFSET(0) NUMBITS(1) []
-    ],
-    /// A mailbox word.
-    MAIL_DATA [
-        /// The message: for the property channel, a buffer's bus address
-        /// bits 31:4.
-        DATA OFFSET(4) NUMBITS(28) [],
-        /// The channel.
-        CHANNEL OFFSET(0) NUMBITS(4) []
-    ]
+    MAIL1_CONFIG = offset_of!(MailboxRegisters, MAIL1_CONFIG) as u32,
 }
 
 /// Words the VideoCore-to-ARM mailbox holds.

@@ -318,7 +318,7 @@ pub fn window_of(ipa: u64) -> Option<&'static Window> {
 
 /// The ARM basic interrupt the VideoCore mailbox raises ("ARM Mailbox IRQ",
 /// bit 1 of IRQ_BASIC_PENDING).
-const ARM_IRQ_MAILBOX: u32 = 1;
+const ARM_IRQ_MAILBOX: u32 = raspi3b::irq::BASIC_ARM_MAILBOX;
 
 /// One VM's virtual Raspberry Pi 3 peripherals.
 pub struct VirtualBoard {

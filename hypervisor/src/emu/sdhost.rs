@@ -27,128 +27,45 @@
 //!   and its flags cleared.
 
 use super::{register_offsets, Device, Reg, VmEnv};
-use crate::board::PERIPHERAL_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::sdhost::{Registers as SdhostRegisters, SDCMD, SDEDM, SDHCFG, SDHSTS, SDVDD};
 
 /// The SD host registers (bus address 0x7E20_2000).
-pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x20_2000;
+pub const BASE: u64 = raspi3b::map::SDHOST_BASE.as_u64();
 /// Bytes of registers: SDCMD to SDHBLC.
 pub const SIZE: u64 = 0x54;
 
 register_offsets! {
     /// Command to SD card.
-    SDCMD = 0x00,
+    SDCMD = offset_of!(SdhostRegisters, SDCMD) as u32,
     /// Argument to SD card.
-    SDARG = 0x04,
+    SDARG = offset_of!(SdhostRegisters, SDARG) as u32,
     /// Start value for the timeout counter.
-    SDTOUT = 0x08,
+    SDTOUT = offset_of!(SdhostRegisters, SDTOUT) as u32,
     /// Start value for the clock divider.
-    SDCDIV = 0x0c,
+    SDCDIV = offset_of!(SdhostRegisters, SDCDIV) as u32,
     /// SD card response, bits 31:0.
-    SDRSP0 = 0x10,
+    SDRSP0 = offset_of!(SdhostRegisters, SDRSP0) as u32,
     /// SD card response, bits 63:32.
-    SDRSP1 = 0x14,
+    SDRSP1 = offset_of!(SdhostRegisters, SDRSP1) as u32,
     /// SD card response, bits 95:64.
-    SDRSP2 = 0x18,
+    SDRSP2 = offset_of!(SdhostRegisters, SDRSP2) as u32,
     /// SD card response, bits 127:96.
-    SDRSP3 = 0x1c,
+    SDRSP3 = offset_of!(SdhostRegisters, SDRSP3) as u32,
     /// SD host status.
-    SDHSTS = 0x20,
+    SDHSTS = offset_of!(SdhostRegisters, SDHSTS) as u32,
     /// SD card power control.
-    SDVDD = 0x30,
+    SDVDD = offset_of!(SdhostRegisters, SDVDD) as u32,
     /// Emergency debug mode.
-    SDEDM = 0x34,
+    SDEDM = offset_of!(SdhostRegisters, SDEDM) as u32,
     /// Host configuration.
-    SDHCFG = 0x38,
+    SDHCFG = offset_of!(SdhostRegisters, SDHCFG) as u32,
     /// Host byte count (debug).
-    SDHBCT = 0x3c,
+    SDHBCT = offset_of!(SdhostRegisters, SDHBCT) as u32,
     /// Data to/from the SD card.
-    SDDATA = 0x40,
+    SDDATA = offset_of!(SdhostRegisters, SDDATA) as u32,
     /// Host block count (SDIO/SDHC).
-    SDHBLC = 0x50,
-}
-
-register_bitfields! {u32,
-    /// Command to SD card.
-    SDCMD [
-        /// Set to start a command; reads 1 until it completes.
-        NEW_FLAG OFFSET(15) NUMBITS(1) [],
-        /// The command failed (see SDHSTS).
-        FAIL_FLAG OFFSET(14) NUMBITS(1) [],
-        /// Wait for the card to release DAT0 after the response.
-        BUSYWAIT OFFSET(11) NUMBITS(1) [],
-        /// The command has no response.
-        NO_RESPONSE OFFSET(10) NUMBITS(1) [],
-        /// The response is 136 bits.
-        LONG_RESPONSE OFFSET(9) NUMBITS(1) [],
-        /// The command writes data.
-        WRITE_CMD OFFSET(7) NUMBITS(1) [],
-        /// The command reads data.
-        READ_CMD OFFSET(6) NUMBITS(1) [],
-        /// The command index.
-        CMD OFFSET(0) NUMBITS(6) []
-    ],
-    /// SD host status: flags, write 1 to clear.
-    SDHSTS [
-        /// Busy interrupt.
-        BUSY_IRPT OFFSET(10) NUMBITS(1) [],
-        /// Block interrupt.
-        BLOCK_IRPT OFFSET(9) NUMBITS(1) [],
-        /// SDIO interrupt.
-        SDIO_IRPT OFFSET(8) NUMBITS(1) [],
-        /// Read/erase/write timeout.
-        REW_TIME_OUT OFFSET(7) NUMBITS(1) [],
-        /// No response to a command in time.
-        CMD_TIME_OUT OFFSET(6) NUMBITS(1) [],
-        /// Data CRC error.
-        CRC16_ERROR OFFSET(5) NUMBITS(1) [],
-        /// Command CRC error.
-        CRC7_ERROR OFFSET(4) NUMBITS(1) [],
-        /// FIFO over- or underrun.
-        FIFO_ERROR OFFSET(3) NUMBITS(1) [],
-        /// The FIFO needs service.
-        DATA_FLAG OFFSET(0) NUMBITS(1) []
-    ],
-    /// Emergency debug mode.
-    SDEDM [
-        /// Leave a data state for DATAMODE (self-clearing).
-        FORCE_DATA_MODE OFFSET(19) NUMBITS(1) [],
-        /// FIFO level at which a read is serviced.
-        READ_THRESHOLD OFFSET(14) NUMBITS(5) [],
-        /// FIFO level at which a write is serviced.
-        WRITE_THRESHOLD OFFSET(9) NUMBITS(5) [],
-        /// Words in the FIFO.
-        FIFO_FILL OFFSET(4) NUMBITS(5) [],
-        /// The controller's state machine.
-        FSM OFFSET(0) NUMBITS(4) [
-            IdentMode = 0x0,
-            DataMode = 0x1
-        ]
-    ],
-    /// SD card power control.
-    SDVDD [
-        /// Card power on.
-        POWER_ON OFFSET(0) NUMBITS(1) []
-    ],
-    /// Host configuration.
-    SDHCFG [
-        /// Busy interrupt enable.
-        BUSY_IRPT_EN OFFSET(10) NUMBITS(1) [],
-        /// Block interrupt enable.
-        BLOCK_IRPT_EN OFFSET(8) NUMBITS(1) [],
-        /// SDIO interrupt enable.
-        SDIO_IRPT_EN OFFSET(5) NUMBITS(1) [],
-        /// Data interrupt enable.
-        DATA_IRPT_EN OFFSET(4) NUMBITS(1) [],
-        /// Slow card mode.
-        SLOW_CARD OFFSET(3) NUMBITS(1) [],
-        /// Four data lines on the card side.
-        WIDE_EXT_BUS OFFSET(2) NUMBITS(1) [],
-        /// Four data lines on the host side.
-        WIDE_INT_BUS OFFSET(1) NUMBITS(1) [],
-        /// Release the command line.
-        REL_CMD_LINE OFFSET(0) NUMBITS(1) []
-    ]
+    SDHBLC = offset_of!(SdhostRegisters, SDHBLC) as u32,
 }
 
 /// SDCMD bits that hold the command (everything but the status flags).

@@ -22,8 +22,9 @@
 
 use super::{register_offsets, ticks_to_units, units_to_ticks, Device, Reg, VmEnv};
 use crate::board::PERIPHERAL_BASE;
+use core::mem::offset_of;
+use raspi3b::system_timer::{Registers as TimerRegisters, CS};
 use tock_registers::fields::Field;
-use tock_registers::register_bitfields;
 
 /// The system timer's registers (bus address 0x7E00_3000).
 pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x3000;
@@ -32,33 +33,19 @@ pub const SIZE: u64 = 0x1c;
 
 register_offsets! {
     /// System Timer Control/Status.
-    CS = 0x00,
+    CS = offset_of!(TimerRegisters, CS) as u32,
     /// System Timer Counter Lower 32 bits.
-    CLO = 0x04,
+    CLO = offset_of!(TimerRegisters, CLO) as u32,
     /// System Timer Counter Higher 32 bits.
-    CHI = 0x08,
+    CHI = offset_of!(TimerRegisters, CHI) as u32,
     /// System Timer Compare 0.
-    C0 = 0x0c,
+    C0 = offset_of!(TimerRegisters, C0) as u32,
     /// System Timer Compare 1.
-    C1 = 0x10,
+    C1 = offset_of!(TimerRegisters, C1) as u32,
     /// System Timer Compare 2.
-    C2 = 0x14,
+    C2 = offset_of!(TimerRegisters, C2) as u32,
     /// System Timer Compare 3.
-    C3 = 0x18,
-}
-
-register_bitfields! {u32,
-    /// System Timer Control/Status: the match flags (write 1 to clear).
-    CS [
-        /// System Timer Match 3.
-        M3 OFFSET(3) NUMBITS(1) [],
-        /// System Timer Match 2.
-        M2 OFFSET(2) NUMBITS(1) [],
-        /// System Timer Match 1.
-        M1 OFFSET(1) NUMBITS(1) [],
-        /// System Timer Match 0.
-        M0 OFFSET(0) NUMBITS(1) []
-    ]
+    C3 = offset_of!(TimerRegisters, C3) as u32,
 }
 
 /// Compare channels.

@@ -34,169 +34,80 @@
 //! - No interrupt is raised; a guest polls (U-Boot does).
 
 use super::{register_offsets, ticks_to_units, Device, Reg, VmEnv};
-use crate::board::PERIPHERAL_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::usb::{
+    Registers as UsbRegisters, GINTSTS, GRSTCTL, HCCHAR, HCINT, HFNUM, HPRT0, TXFSIZ, TXSTS,
+};
 
 /// The USB core registers (bus address 0x7E98_0000).
-pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x98_0000;
+pub const BASE: u64 = raspi3b::map::USB_BASE.as_u64();
 /// Bytes of registers: the core, host and power registers (the data FIFO
 /// windows from 0x1000 on are not modelled: host DMA does not use them).
 pub const SIZE: u64 = 0x1000;
 
 register_offsets! {
     /// OTG control and status.
-    GOTGCTL = 0x000,
+    GOTGCTL = offset_of!(UsbRegisters, GOTGCTL) as u32,
     /// OTG interrupt.
-    GOTGINT = 0x004,
+    GOTGINT = offset_of!(UsbRegisters, GOTGINT) as u32,
     /// Core AHB configuration.
-    GAHBCFG = 0x008,
+    GAHBCFG = offset_of!(UsbRegisters, GAHBCFG) as u32,
     /// Core USB configuration.
-    GUSBCFG = 0x00c,
+    GUSBCFG = offset_of!(UsbRegisters, GUSBCFG) as u32,
     /// Core reset.
-    GRSTCTL = 0x010,
+    GRSTCTL = offset_of!(UsbRegisters, GRSTCTL) as u32,
     /// Core interrupt.
-    GINTSTS = 0x014,
+    GINTSTS = offset_of!(UsbRegisters, GINTSTS) as u32,
     /// Core interrupt mask.
-    GINTMSK = 0x018,
+    GINTMSK = offset_of!(UsbRegisters, GINTMSK) as u32,
     /// Receive status debug read.
-    GRXSTSR = 0x01c,
+    GRXSTSR = offset_of!(UsbRegisters, GRXSTSR) as u32,
     /// Receive status read and pop.
-    GRXSTSP = 0x020,
+    GRXSTSP = offset_of!(UsbRegisters, GRXSTSP) as u32,
     /// Receive FIFO size.
-    GRXFSIZ = 0x024,
+    GRXFSIZ = offset_of!(UsbRegisters, GRXFSIZ) as u32,
     /// Non-periodic transmit FIFO size.
-    GNPTXFSIZ = 0x028,
+    GNPTXFSIZ = offset_of!(UsbRegisters, GNPTXFSIZ) as u32,
     /// Non-periodic transmit FIFO and queue status.
-    GNPTXSTS = 0x02c,
+    GNPTXSTS = offset_of!(UsbRegisters, GNPTXSTS) as u32,
     /// I2C access.
-    GI2CCTL = 0x030,
+    GI2CCTL = offset_of!(UsbRegisters, GI2CCTL) as u32,
     /// PHY vendor control.
-    GPVNDCTL = 0x034,
+    GPVNDCTL = offset_of!(UsbRegisters, GPVNDCTL) as u32,
     /// General purpose input/output.
-    GGPIO = 0x038,
+    GGPIO = offset_of!(UsbRegisters, GGPIO) as u32,
     /// User ID.
-    GUID = 0x03c,
+    GUID = offset_of!(UsbRegisters, GUID) as u32,
     /// Synopsys ID.
-    GSNPSID = 0x040,
+    GSNPSID = offset_of!(UsbRegisters, GSNPSID) as u32,
     /// User hardware configuration 1.
-    GHWCFG1 = 0x044,
+    GHWCFG1 = offset_of!(UsbRegisters, GHWCFG1) as u32,
     /// User hardware configuration 2.
-    GHWCFG2 = 0x048,
+    GHWCFG2 = offset_of!(UsbRegisters, GHWCFG2) as u32,
     /// User hardware configuration 3.
-    GHWCFG3 = 0x04c,
+    GHWCFG3 = offset_of!(UsbRegisters, GHWCFG3) as u32,
     /// User hardware configuration 4.
-    GHWCFG4 = 0x050,
+    GHWCFG4 = offset_of!(UsbRegisters, GHWCFG4) as u32,
     /// Core LPM configuration.
-    GLPMCFG = 0x054,
+    GLPMCFG = offset_of!(UsbRegisters, GLPMCFG) as u32,
     /// Host periodic transmit FIFO size.
-    HPTXFSIZ = 0x100,
+    HPTXFSIZ = offset_of!(UsbRegisters, HPTXFSIZ) as u32,
     /// Host configuration.
-    HCFG = 0x400,
+    HCFG = offset_of!(UsbRegisters, HCFG) as u32,
     /// Host frame interval.
-    HFIR = 0x404,
+    HFIR = offset_of!(UsbRegisters, HFIR) as u32,
     /// Host frame number and frame time remaining.
-    HFNUM = 0x408,
+    HFNUM = offset_of!(UsbRegisters, HFNUM) as u32,
     /// Host periodic transmit FIFO and queue status.
-    HPTXSTS = 0x410,
+    HPTXSTS = offset_of!(UsbRegisters, HPTXSTS) as u32,
     /// Host all channels interrupt.
-    HAINT = 0x414,
+    HAINT = offset_of!(UsbRegisters, HAINT) as u32,
     /// Host all channels interrupt mask.
-    HAINTMSK = 0x418,
+    HAINTMSK = offset_of!(UsbRegisters, HAINTMSK) as u32,
     /// Host port control and status.
-    HPRT0 = 0x440,
+    HPRT0 = offset_of!(UsbRegisters, HPRT0) as u32,
     /// Power and clock gating control.
-    PCGCCTL = 0xe00,
-}
-
-register_bitfields! {u32,
-    /// Core reset.
-    GRSTCTL [
-        /// The AHB master state machine is idle.
-        AHBIDLE OFFSET(31) NUMBITS(1) [],
-        /// Which transmit FIFO to flush.
-        TXFNUM OFFSET(6) NUMBITS(5) [],
-        /// Flush the transmit FIFO.
-        TXFFLSH OFFSET(5) NUMBITS(1) [],
-        /// Flush the receive FIFO.
-        RXFFLSH OFFSET(4) NUMBITS(1) [],
-        /// Reset the host frame counter.
-        FRMCNTRRST OFFSET(2) NUMBITS(1) [],
-        /// Hclk soft reset.
-        HSFTRST OFFSET(1) NUMBITS(1) [],
-        /// Core soft reset.
-        CSFTRST OFFSET(0) NUMBITS(1) []
-    ],
-    /// Core interrupt.
-    GINTSTS [
-        /// A host channel has an interrupt.
-        HCHINT OFFSET(25) NUMBITS(1) [],
-        /// The host port has an event.
-        PRTINT OFFSET(24) NUMBITS(1) [],
-        /// The core is in host mode.
-        CURMODE_HOST OFFSET(0) NUMBITS(1) []
-    ],
-    /// A transmit FIFO's size register (GNPTXFSIZ, HPTXFSIZ).
-    TXFSIZ [
-        /// The FIFO's depth in 32-bit words.
-        DEPTH OFFSET(16) NUMBITS(16) [],
-        /// Its start address in the FIFO RAM.
-        START_ADDRESS OFFSET(0) NUMBITS(16) []
-    ],
-    /// A transmit FIFO's status register (GNPTXSTS, HPTXSTS).
-    TXSTS [
-        /// Free request queue slots.
-        QSPCAVAIL OFFSET(16) NUMBITS(8) [],
-        /// Free FIFO space in 32-bit words.
-        FSPCAVAIL OFFSET(0) NUMBITS(16) []
-    ],
-    /// Host frame number and frame time remaining.
-    HFNUM [
-        /// Frame time remaining.
-        FRREM OFFSET(16) NUMBITS(16) [],
-        /// The (micro)frame number.
-        FRNUM OFFSET(0) NUMBITS(16) []
-    ],
-    /// Host port control and status.
-    HPRT0 [
-        /// Port speed of the attached device.
-        PRTSPD OFFSET(17) NUMBITS(2) [],
-        /// Port test control.
-        PRTTSTCTL OFFSET(13) NUMBITS(4) [],
-        /// Port power.
-        PRTPWR OFFSET(12) NUMBITS(1) [],
-        /// Port line status (D+ and D-).
-        PRTLNSTS OFFSET(10) NUMBITS(2) [],
-        /// Port reset.
-        PRTRST OFFSET(8) NUMBITS(1) [],
-        /// Port suspend.
-        PRTSUSP OFFSET(7) NUMBITS(1) [],
-        /// Port resume.
-        PRTRES OFFSET(6) NUMBITS(1) [],
-        /// Port overcurrent change (write 1 to clear).
-        PRTOVRCURRCHNG OFFSET(5) NUMBITS(1) [],
-        /// Port enable/disable change (write 1 to clear).
-        PRTENCHNG OFFSET(3) NUMBITS(1) [],
-        /// Port enabled (write 1 to disable).
-        PRTENA OFFSET(2) NUMBITS(1) [],
-        /// Port connect detected (write 1 to clear).
-        PRTCONNDET OFFSET(1) NUMBITS(1) [],
-        /// A device is connected.
-        PRTCONNSTS OFFSET(0) NUMBITS(1) []
-    ],
-    /// Host channel characteristics.
-    HCCHAR [
-        /// Channel enable.
-        CHEN OFFSET(31) NUMBITS(1) [],
-        /// Channel disable.
-        CHDIS OFFSET(30) NUMBITS(1) []
-    ],
-    /// Host channel interrupt.
-    HCINT [
-        /// Transaction error.
-        XACTERR OFFSET(7) NUMBITS(1) [],
-        /// Channel halted.
-        CHHLTD OFFSET(1) NUMBITS(1) []
-    ]
+    PCGCCTL = offset_of!(UsbRegisters, PCGCCTL) as u32,
 }
 
 // ANCHOR: identity

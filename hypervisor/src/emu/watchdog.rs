@@ -28,7 +28,8 @@
 
 use super::{register_offsets, ticks_to_units, units_to_ticks, Device, Reg, VmEnv};
 use crate::board::PM_BASE;
-use tock_registers::register_bitfields;
+use core::mem::offset_of;
+use raspi3b::watchdog::{Registers as PmRegisters, PM_RSTC, PM_WDOG};
 
 /// The PM block (bus address 0x7E10_0000).
 pub const BASE: u64 = PM_BASE.as_u64();
@@ -37,27 +38,11 @@ pub const SIZE: u64 = 0x28;
 
 register_offsets! {
     /// Reset control.
-    PM_RSTC = 0x1c,
+    PM_RSTC = offset_of!(PmRegisters, PM_RSTC) as u32,
     /// Reset status.
-    PM_RSTS = 0x20,
+    PM_RSTS = offset_of!(PmRegisters, PM_RSTS) as u32,
     /// Watchdog timer.
-    PM_WDOG = 0x24,
-}
-
-register_bitfields! {u32,
-    /// Reset control.
-    PM_RSTC [
-        /// What the watchdog does when it runs out.
-        WRCFG OFFSET(4) NUMBITS(2) [
-            Clear = 0b00,
-            FullReset = 0b10
-        ]
-    ],
-    /// Watchdog timer.
-    PM_WDOG [
-        /// The timeout, in ticks of 1/65536 s.
-        TIME_SET OFFSET(0) NUMBITS(20) []
-    ]
+    PM_WDOG = offset_of!(PmRegisters, PM_WDOG) as u32,
 }
 
 /// The password every write carries in bits 31:24.

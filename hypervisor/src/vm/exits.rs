@@ -229,7 +229,7 @@ fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
         }
         ExceptionClass::TrappedSysReg => {
             vm.exits.count(ExitKind::SysReg);
-            system_register(vm, cpu, SysRegIss(esr.iss()))
+            system_register(vm, seat, cpu, SysRegIss(esr.iss()))
         }
         ExceptionClass::DataAbortLower => {
             vm.exits.count(ExitKind::Mmio);
@@ -242,7 +242,7 @@ fn synchronous(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu) -> Next {
         ExceptionClass::Unknown => {
             // Undefined at EL1 on a real A53 too: the guest's to handle.
             vm.exits.count(ExitKind::Other);
-            undefined(vm, cpu)
+            undefined(vm, seat, cpu, None)
         }
         class => {
             vm.exits.count(ExitKind::Other);
@@ -440,7 +440,7 @@ const fn impdef(crn: u8, crm: u8, op2: u8) -> SysReg {
 const DC_BY_SET_WAY_CRM: [u8; 3] = [6, 10, 14];
 
 /// A trapped system register access: emulate it, or make it UNDEFINED.
-fn system_register(vm: &mut Vm, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
+fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
     let reg = iss.register();
     let rt = iss.rt();
     let value = if rt == XZR {
@@ -480,16 +480,40 @@ fn system_register(vm: &mut Vm, cpu: &mut impl Cpu, iss: SysRegIss) -> Next {
         }
         // What a Cortex-A53 does not have is UNDEFINED there: the guest
         // takes the exception at EL1, as on the board.
-        None => undefined(vm, cpu),
+        None => undefined(vm, seat, cpu, Some(reg)),
     }
 }
 
 // ANCHOR: undefined
 /// Make the guest take an Undefined Instruction exception at EL1 for the
-/// instruction it trapped on.
-fn undefined(vm: &mut Vm, cpu: &mut impl Cpu) -> Next {
+/// instruction it trapped on (`reg`, when it was a system register access).
+/// The first one since the VM's reset is logged, naming the register: what
+/// a guest expected to find is worth knowing, but a guest may probe often.
+fn undefined(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, reg: Option<SysReg>) -> Next {
+    if !vm.undefined_reported {
+        vm.undefined_reported = true;
+        log!(
+            "VM {} '{}': {} at pc {:#x} is UNDEFINED on a Cortex-A53: injected at EL1 (only the first is logged)",
+            seat.id(),
+            vm.name(),
+            Undefined(reg),
+            vm.frame.pc
+        );
+    }
     vm.inject_exception(cpu, inject::ESR_UNDEFINED);
     Next::Resume
+}
+
+/// What was undefined, for the log: a system register, or an instruction.
+struct Undefined(Option<SysReg>);
+
+impl ufmt::uDisplay for Undefined {
+    fn fmt<W: uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
+        match self.0 {
+            Some(reg) => ufmt::uwrite!(f, "{}", reg),
+            None => f.write_str("an instruction"),
+        }
+    }
 }
 // ANCHOR_END: undefined
 // ANCHOR_END: sysreg

@@ -84,6 +84,8 @@ pub struct Vm {
     pub trace: Tracer,
     /// Its debug, OS-lock and PMU registers (MDCR_EL2 traps them).
     pub debug: DebugRegs,
+    /// Whether an injected UNDEFINED was logged since its reset.
+    pub undefined_reported: bool,
 }
 // ANCHOR_END: vm
 
@@ -131,6 +133,7 @@ impl Vm {
             input_dropped: 0,
             trace: Tracer::new(),
             debug: DebugRegs::new(),
+            undefined_reported: false,
         }
     }
 

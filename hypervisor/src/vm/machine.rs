@@ -213,6 +213,7 @@ impl Hypervisor {
         vm.cntvoff = cpu.now().ticks;
         vm.board.reset();
         vm.debug = super::debug::DebugRegs::new();
+        vm.undefined_reported = false;
         // ANCHOR: drop_input
         // Keys typed to the old instance are not for the new one, as on a
         // real board, where what arrives while the machine is down is lost.

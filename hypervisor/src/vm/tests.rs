@@ -664,6 +664,14 @@ fn an_unknown_system_register_is_undefined_in_the_guest() {
     assert_eq!(vm.frame.pstate, 0x3c5, "EL1h, D A I F masked");
     assert_eq!(vm.frame.x[2], 0x77, "the register is left alone");
     assert_eq!(vm.state, VmState::Runnable);
+    assert!(vm.undefined_reported, "the first one is logged");
+    let log = crate::log::kernel::LOG.lock();
+    let (a, b) = log.whole_lines();
+    let text = std::string::String::from_utf8_lossy(&[a, b].concat()).into_owned();
+    assert!(
+        text.contains("VM 1 'one': S3_5_C11_C9_7 at pc 0x80040 is UNDEFINED on a Cortex-A53"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -243,6 +243,22 @@ impl FaultStatus {
     }
 }
 
+/// Writes the register's generic name, `S<op0>_<op1>_C<CRn>_C<CRm>_<op2>`,
+/// which is what the Arm ARM's register index is searched by.
+impl uDisplay for SysReg {
+    fn fmt<W: uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
+        uwrite!(
+            f,
+            "S{}_{}_C{}_C{}_{}",
+            self.op0,
+            self.op1,
+            self.crn,
+            self.crm,
+            self.op2
+        )
+    }
+}
+
 impl uDisplay for FaultStatus {
     fn fmt<W: uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
         uwrite!(f, "{}", self.name())?;
