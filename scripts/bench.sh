@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measure ferrovisor against native runs of the same guests, in one run:
 # time to the prompt, key latency and a 64 KiB paste into echo, the
-# benchmark guest (guests/bench/) natively and as the only VM side by side,
+# benchmark guest (guests/bench/) natively and as the only VM side by side
+# (its measurements, and 64 KiB printed as fast as its polling driver can),
 # three busy benchmark VMs sharing the CPU, and the hypervisor's size.
 # Prints a table; with --json FILE also writes the figures as JSON.
 #
