@@ -2,6 +2,8 @@
 # Build the guests and the hypervisor into target/images/:
 #   echo.bin, lrtos.bin   the guests, each also a kernel8.img of its own
 #   uboot.bin             Debian's U-Boot for rpi_3, fetched (scripts/fetch-uboot.sh)
+#   linux/                Debian's arm64 kernel (Image), its bcm2837-rpi-3-b.dtb and a
+#                         BusyBox initramfs.cpio.gz, fetched and built (scripts/fetch-linux.sh)
 #   bench.bin             the benchmark guest (guests/bench/), also a kernel8.img
 #   hostile.bin           the misbehaving guest of the isolation tests (guests/hostile/)
 #   kernel8.img           ferrovisor with the VMs of guests/vms.list embedded
@@ -11,6 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/fetch-uboot.sh"
+source "$(dirname "$0")/fetch-linux.sh"
 [ "${FERROVISOR_TOOLS_CHECKED:-}" = 1 ] || ensure_tools
 cd "$ROOT"
 objcopy=$(objcopy_path)
@@ -31,6 +34,9 @@ elf_to_image hostile hostile.bin
 
 step "fetching the U-Boot guest (Debian's u-boot-rpi, pinned in guests/uboot.pin)"
 ensure_uboot
+
+step "fetching the Linux guest (Debian's arm64 kernel and busybox-static, pinned in guests/linux.pin; about 60 MB the first time)"
+ensure_linux
 
 step "building ferrovisor with the VMs of guests/vms.list"
 cargo build --release --target "$TARGET" -p ferrovisor

@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="aarch64-unknown-none-softfloat"
 IMAGES="$ROOT/target/images"
 MDBOOK_VERSION="0.5.4"
-APT_PACKAGES=(qemu-system-arm mtools dosfstools fdisk gdb-multiarch)
+APT_PACKAGES=(qemu-system-arm mtools dosfstools fdisk gdb-multiarch cpio)
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

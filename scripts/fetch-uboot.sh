@@ -9,16 +9,16 @@
 #                                      print the values for guests/uboot.pin
 # scripts/build.sh sources this file and calls ensure_uboot.
 #
-# apt runs with a private state directory and the architecture set to arm64
-# (APT::Architecture), so the machine's own package state is not touched and
-# no foreign architecture is added to it. The sources are the machine's own
-# (/etc/apt/sources.list and sources.list.d): no mirror is named here.
+# apt runs with a private state (scripts/apt-fetch.sh, shared with
+# fetch-linux.sh): the machine's own package state is not touched, and the
+# sources are the machine's own (/etc/apt/sources.list and sources.list.d).
 # When Debian no longer offers the pinned version, the newest one is used
 # with a warning (checked by apt, dpkg-deb and the image checks, but not by
 # the pinned checksums) until the pin is updated.
 
 # Sourced by build.sh after common.sh, or run on its own.
 declare -F objcopy_path >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+declare -F apt_private >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/apt-fetch.sh"
 
 UBOOT_PIN="$ROOT/guests/uboot.pin"
 UBOOT_CACHE="$ROOT/.cache/uboot"
@@ -35,7 +35,7 @@ UBOOT_TEXT_BASE=$((0x80000))
 # uboot_pin KEY: the value of KEY in guests/uboot.pin.
 uboot_pin() {
     local value
-    value=$(awk -v key="$1" '$1 == key { $1 = ""; sub(/^ +/, ""); print; exit }' "$UBOOT_PIN")
+    value=$(pin_get "$UBOOT_PIN" "$1")
     [ -n "$value" ] || die "guests/uboot.pin has no '$1'"
     printf '%s\n' "$value"
 }
@@ -58,68 +58,26 @@ uboot_fail() {
     exit 1
 }
 
-# ANCHOR: apt
-# uboot_apt COMMAND ARGS...: apt-get or apt-cache with the private state.
-uboot_apt() {
-    local tool=$1
-    shift
-    local arch
-    arch=$(uboot_pin arch)
-    local opts=(
-        -o "Dir::State=$UBOOT_CACHE/apt/state"
-        -o "Dir::State::status=$UBOOT_CACHE/apt/state/status"
-        -o "Dir::Cache=$UBOOT_CACHE/apt/cache"
-        -o "APT::Architecture=$arch"
-        -o "APT::Architectures=$arch"
-        -o "Acquire::Languages=none"
-        -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
-        -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
-        -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"
-        -o "Acquire::IndexTargets::deb::DEP-11-icons-hidpi::DefaultEnabled=false"
-    )
-    # As root, apt would hand downloads to its sandbox user, which cannot
-    # write into this user's cache.
-    [ "$(id -u)" -ne 0 ] || opts+=(-o "APT::Sandbox::User=root")
-    "$tool" "${opts[@]}" "$@"
-}
-# ANCHOR_END: apt
 
 # uboot_update: refresh the private package lists for arm64 (quiet, once
 # per fetch).
 uboot_update() {
-    if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
-        uboot_fail "apt-get and dpkg-deb are needed to fetch the package (a Debian machine)"
-    fi
-    mkdir -p "$UBOOT_CACHE/apt/state/lists/partial" "$UBOOT_CACHE/apt/cache/archives/partial"
-    touch "$UBOOT_CACHE/apt/state/status"
     echo "U-Boot: reading the $(uboot_pin arch) package lists of this machine's apt sources"
-    local out
-    out=$(uboot_apt apt-get -q update 2>&1) ||
-        { echo "$out" >&2; uboot_fail "apt-get update for $(uboot_pin arch) failed"; }
+    apt_private_update "$UBOOT_CACHE" "$(uboot_pin arch)" ||
+        uboot_fail "apt-get update for $(uboot_pin arch) failed"
 }
 
 # uboot_download VERSION: download the package into the cache; prints the
 # .deb's path.
 uboot_download() {
-    local version=$1 package arch out
-    package=$(uboot_pin package)
-    arch=$(uboot_pin arch)
-    echo "U-Boot: downloading $package $version ($arch)" >&2
-    out=$(cd "$UBOOT_CACHE" && uboot_apt apt-get -q download "$package:$arch=$version" 2>&1) ||
-        { echo "$out" >&2; return 1; }
-    local deb
-    deb=$(uboot_deb_path "$version")
-    [ -f "$deb" ] || { echo "apt did not leave $deb" >&2; return 1; }
-    echo "$deb"
+    printf 'U-Boot: ' >&2
+    apt_private_download "$UBOOT_CACHE" "$(uboot_pin arch)" "$(uboot_pin package)" "$1"
 }
 
-# uboot_deb_path VERSION: where the cache keeps that version's package (apt's
-# file name: the epoch colon is written %3a).
+# uboot_deb_path VERSION: where the cache keeps that version's package.
 uboot_deb_path() {
-    echo "$UBOOT_CACHE/$(uboot_pin package)_${1//:/%3a}_$(uboot_pin arch).deb"
+    apt_deb_path "$UBOOT_CACHE" "$(uboot_pin package)" "$1" "$(uboot_pin arch)"
 }
-
-sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 # uboot_check_image FILE: what is wrong with a U-Boot image for rpi_3, or
 # nothing. Size and checksum are checked when EXPECT_SIZE/EXPECT_SHA256 are
@@ -216,8 +174,7 @@ ensure_uboot() {
 
 # uboot_candidate: the newest version of the package apt offers.
 uboot_candidate() {
-    uboot_apt apt-cache show --no-all-versions "$(uboot_pin package):$(uboot_pin arch)" 2>/dev/null |
-        sed -n 's/^Version: //p' | head -n1
+    apt_private_newest "$UBOOT_CACHE" "$(uboot_pin arch)" "$(uboot_pin package)" | cut -d' ' -f2
 }
 
 # uboot_fallback PINNED: Debian no longer offers the pinned version (a stable

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make a bootable SD card image for a Raspberry Pi 3, without root:
 #   OUTPUT (default sdcard.img in the repository root)
-#       a 64 MiB disk image: MBR, one FAT32 partition (type 0x0c) at 1 MiB
+#       a 128 MiB disk image: MBR, one FAT32 partition (type 0x0c) at 1 MiB
 #       holding the Raspberry Pi firmware (bootcode.bin, start.elf,
 #       fixup.dat, from Debian's raspi-firmware package), config.txt from
 #       boards/raspi3b/ and kernel8.img (ferrovisor with its VMs);
@@ -15,7 +15,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 # ANCHOR: layout
-IMAGE_MIB=64                    # the whole disk image
+IMAGE_MIB=128                   # the whole disk image: kernel8.img carries Linux (~35 MB)
 SECTOR=512                      # bytes per sector, on the card and in the FAT
 PARTITION_START=2048            # sectors: the partition starts at 1 MiB
 FAT_LABEL=FERROVISOR

@@ -188,6 +188,11 @@ const SET_OVERSCAN: u32 = 0x0004_800a;
 const GET_PALETTE: u32 = 0x0004_000b;
 const TEST_PALETTE: u32 = 0x0004_400b;
 const SET_PALETTE: u32 = 0x0004_800b;
+const GET_GPIO_STATE: u32 = 0x0003_0041;
+const SET_GPIO_STATE: u32 = 0x0003_8041;
+const GET_GPIO_CONFIG: u32 = 0x0003_0043;
+const SET_GPIO_CONFIG: u32 = 0x0003_8043;
+const GET_THROTTLED: u32 = 0x0003_0046;
 // ANCHOR_END: tag_ids
 
 /// Every framebuffer tag and the bytes of its (all-zero) response.
@@ -245,6 +250,24 @@ const TEMPERATURE: u32 = 45_000;
 const MAX_TEMPERATURE: u32 = 85_000;
 /// GET_DMA_CHANNELS: the virtual board has no DMA engine.
 const DMA_CHANNELS: u32 = 0;
+
+/// The GPIO expander's first line number in the firmware's GPIO tags.
+const EXP_GPIO_BASE: u32 = 128;
+/// Lines of the expander on a Pi 3 Model B: BT_ON, WL_ON, STATUS_LED,
+/// LAN_RUN, HDMI_HPD_N, CAM_GPIO0, CAM_GPIO1, PWR_LOW_N.
+const EXP_GPIOS: u32 = 8;
+/// The expander's directions at boot (bit n: line n is an output): the
+/// enables and the LED drive; HDMI_HPD_N and PWR_LOW_N are inputs.
+const EXP_GPIO_OUTPUTS: u8 = 0b0110_1111;
+/// The levels at boot: LAN_RUN (the USB/Ethernet hub) on; HDMI_HPD_N and
+/// PWR_LOW_N high (no display plugged in, power good).
+const EXP_GPIO_LEVELS: u8 = 0b1001_1000;
+/// A GPIO tag's status word: 0 when done.
+const GPIO_OK: u32 = 0;
+/// ... and for a line the expander does not have.
+const GPIO_NO_LINE: u32 = 1;
+/// GET_THROTTLED: no under-voltage, no capping or throttling, now or since boot.
+const THROTTLED_NONE: u32 = 0;
 
 /// Power devices 0-8: SD card, UART0, UART1, USB HCD, I2C0-2, SPI, CCP2TX.
 const POWER_DEVICES: u32 = 9;
@@ -354,6 +377,10 @@ struct Firmware {
     clocks_on: u32,
     /// Each clock's rate.
     clock_rates: [u32; CLOCKS.len()],
+    /// The GPIO expander's outputs, bit n = line 128 + n.
+    exp_outputs: u8,
+    /// Its levels.
+    exp_levels: u8,
 }
 
 /// A tag's value buffer in guest RAM.
@@ -399,6 +426,8 @@ impl Firmware {
     const fn new() -> Self {
         Self {
             powered: 1 << POWER_SD_CARD,
+            exp_outputs: EXP_GPIO_OUTPUTS,
+            exp_levels: EXP_GPIO_LEVELS,
             clocks_on: {
                 let mut on = 0;
                 let mut id = 0;
@@ -538,12 +567,59 @@ impl Firmware {
             GET_COMMAND_LINE => Response::zeros(0),
             GET_DMA_CHANNELS => Response::words(&[DMA_CHANNELS]),
             TEST_PALETTE | SET_PALETTE => Response::words(&[PALETTE_INVALID]),
+            GET_GPIO_STATE | SET_GPIO_STATE | GET_GPIO_CONFIG | SET_GPIO_CONFIG => {
+                self.gpio_expander(tag, request)
+            }
+            GET_THROTTLED => Response::words(&[THROTTLED_NONE]),
             _ => {
                 let &(_, len) = FRAMEBUFFER_TAGS.iter().find(|&&(t, _)| t == tag)?;
                 Response::zeros(len)
             }
         };
         Some(response)
+    }
+
+    /// The GPIO expander's tags (Linux's `gpio-raspberrypi-exp`): the first
+    /// request word is the line (128-135), answered with a status (0 = done).
+    /// GET_GPIO_STATE answers the level; SET_GPIO_STATE sets an output's;
+    /// GET_GPIO_CONFIG answers direction (1 = out), polarity, termination
+    /// enable and pull-up (all 0: no inversion, no pulls); SET_GPIO_CONFIG
+    /// takes the direction and, for an output, the level (request words
+    /// direction, polarity, term_en, term_pull_up, state: only the first is
+    /// read here, the level comes with SET_GPIO_STATE).
+    fn gpio_expander(&mut self, tag: u32, request: [u32; REQUEST_WORDS]) -> Response {
+        let [gpio, value, _] = request;
+        let Some(line) = gpio.checked_sub(EXP_GPIO_BASE).filter(|&l| l < EXP_GPIOS) else {
+            return Response::words(&[GPIO_NO_LINE, 0]);
+        };
+        let bit = 1u8 << line;
+        let output = self.exp_outputs & bit != 0;
+        match tag {
+            GET_GPIO_STATE => Response::words(&[GPIO_OK, u32::from(self.exp_levels & bit != 0)]),
+            SET_GPIO_STATE => {
+                if output {
+                    self.set_exp_level(bit, value != 0);
+                }
+                Response::words(&[GPIO_OK, value])
+            }
+            GET_GPIO_CONFIG => Response::words(&[GPIO_OK, u32::from(output), 0, 0]),
+            _ => {
+                if value != 0 {
+                    self.exp_outputs |= bit;
+                } else {
+                    self.exp_outputs &= !bit;
+                }
+                Response::words(&[GPIO_OK])
+            }
+        }
+    }
+
+    fn set_exp_level(&mut self, bit: u8, high: bool) {
+        if high {
+            self.exp_levels |= bit;
+        } else {
+            self.exp_levels &= !bit;
+        }
     }
 
     /// GET/SET_POWER_STATE's state word for device `id`.
@@ -926,6 +1002,64 @@ mod tests {
             env.peek(BUFFER + 16, 2),
             [TAG_RESPONSE | 4, PALETTE_INVALID]
         );
+    }
+
+    /// What Linux's gpio-raspberrypi-exp asks at boot: each line's config,
+    /// then WL_ON's level, which pwrseq-simple drives.
+    #[test]
+    fn the_gpio_expander_answers_as_the_firmware() {
+        let mut m = Mailbox::new();
+        let mut env = FakeEnv::new();
+        const WL_ON: u32 = 129;
+        const HDMI_HPD_N: u32 = 132;
+        // gpio_get_config: gpio, direction, polarity, term_en, term_pull_up.
+        env.poke(BUFFER, &one_tag(GET_GPIO_CONFIG, 20, &[WL_ON]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(
+            env.peek(BUFFER + 16, 5),
+            [TAG_RESPONSE | 16, GPIO_OK, 1, 0, 0],
+            "WL_ON is an output"
+        );
+        env.poke(BUFFER, &one_tag(GET_GPIO_CONFIG, 20, &[HDMI_HPD_N]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(
+            env.peek(BUFFER + 20, 2),
+            [GPIO_OK, 0],
+            "HDMI_HPD_N is an input"
+        );
+        env.poke(BUFFER, &one_tag(GET_GPIO_STATE, 8, &[HDMI_HPD_N]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(
+            env.peek(BUFFER + 20, 2),
+            [GPIO_OK, 1],
+            "no display: HPD_N high"
+        );
+        env.poke(BUFFER, &one_tag(SET_GPIO_STATE, 8, &[WL_ON, 1]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(env.peek(BUFFER + 20, 1), [GPIO_OK]);
+        env.poke(BUFFER, &one_tag(GET_GPIO_STATE, 8, &[WL_ON]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(env.peek(BUFFER + 24, 1), [1], "the output keeps its level");
+        // An input ignores SET_GPIO_STATE until it is made an output.
+        env.poke(BUFFER, &one_tag(SET_GPIO_STATE, 8, &[HDMI_HPD_N, 0]));
+        call(&mut m, &mut env, 0);
+        env.poke(BUFFER, &one_tag(GET_GPIO_STATE, 8, &[HDMI_HPD_N]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(env.peek(BUFFER + 24, 1), [1]);
+        env.poke(BUFFER, &one_tag(SET_GPIO_CONFIG, 24, &[HDMI_HPD_N, 1]));
+        call(&mut m, &mut env, 0);
+        env.poke(BUFFER, &one_tag(GET_GPIO_CONFIG, 20, &[HDMI_HPD_N]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(env.peek(BUFFER + 24, 1), [1], "now an output");
+        // Lines the expander does not have fail (status not 0).
+        for gpio in [0, 127, 136] {
+            env.poke(BUFFER, &one_tag(GET_GPIO_STATE, 8, &[gpio]));
+            call(&mut m, &mut env, 0);
+            assert_eq!(env.peek(BUFFER + 20, 1), [GPIO_NO_LINE], "line {gpio}");
+        }
+        env.poke(BUFFER, &one_tag(GET_THROTTLED, 4, &[0xffff]));
+        call(&mut m, &mut env, 0);
+        assert_eq!(env.peek(BUFFER + 16, 2), [TAG_RESPONSE | 4, THROTTLED_NONE]);
     }
 
     #[test]

@@ -13,9 +13,14 @@
 //! peripherals (`0x4000_0000..0x4004_0000`). Inside them [`DEVICE_MAP`] names
 //! the register block of each model. An address inside a window that no
 //! model decodes is *absent*: it reads as 0 and ignores writes, so a guest
-//! probing a device the virtual board does not have (the PL011, DMA, the
-//! random number generator) sees an idle, empty device and gives up, never
-//! a hang. An address inside a model's block that names no register reads
+//! probing a device the virtual board does not have (the random number
+//! generator, I2C, SPI, PWM, the PL011) sees an idle, empty device and gives
+//! up, never a hang. The PL011 is absent on purpose: on a Pi 3 it is wired to
+//! the Bluetooth chip, which the virtual board does not have, and the console
+//! is the mini UART. Linux still binds `ttyAMA0` to it (the device tree says
+//! it is there); its flag register reads 0 (transmit FIFO never full, never
+//! busy), so writing to it never waits, and with no interrupt nothing is ever
+//! received. An address inside a model's block that names no register reads
 //! as 0 too (`reserved`). Where reading 0 would not do, because a driver
 //! polls a status bit and would wait for its timeout, the controller is
 //! modelled with nothing attached: the SD host and the EMMC with no card,
@@ -56,6 +61,8 @@
 //! ask for its interrupt lines again.
 
 pub mod aux;
+pub mod cprman;
+pub mod dma;
 pub mod emmc;
 pub mod gpio;
 pub mod irq_controller;
@@ -71,6 +78,8 @@ mod test_env;
 
 use crate::board::{IRQ_AUX, LOCAL_PERIPHERAL_BASE, PERIPHERAL_BASE, PERIPHERAL_END};
 use aux::Aux;
+use cprman::Cprman;
+use dma::Dma;
 use emmc::Emmc;
 use gpio::Gpio;
 use irq_controller::{IrqController, PeripheralLines};
@@ -230,6 +239,8 @@ enum DeviceId {
     Emmc,
     Usb,
     LocalIntc,
+    Cprman,
+    Dma,
 }
 
 /// A device model's place in the VM's physical address space.
@@ -263,6 +274,18 @@ pub const DEVICE_MAP: &[Window] = &[
         base: mailbox::BASE,
         size: mailbox::SIZE,
         device: DeviceId::Mailbox,
+    },
+    Window {
+        name: "dma",
+        base: dma::BASE,
+        size: dma::SIZE,
+        device: DeviceId::Dma,
+    },
+    Window {
+        name: "cprman",
+        base: cprman::BASE,
+        size: cprman::SIZE,
+        device: DeviceId::Cprman,
     },
     Window {
         name: "watchdog",
@@ -332,6 +355,8 @@ pub struct VirtualBoard {
     emmc: Emmc,
     usb: Usb,
     local_intc: LocalIntc,
+    cprman: Cprman,
+    dma: Dma,
 }
 
 impl VirtualBoard {
@@ -348,6 +373,8 @@ impl VirtualBoard {
             emmc: Emmc::new(),
             usb: Usb::new(),
             local_intc: LocalIntc::new(),
+            cprman: Cprman::new(),
+            dma: Dma::new(),
         }
     }
 
@@ -462,6 +489,8 @@ impl VirtualBoard {
             DeviceId::Emmc => &mut self.emmc,
             DeviceId::Usb => &mut self.usb,
             DeviceId::LocalIntc => &mut self.local_intc,
+            DeviceId::Cprman => &mut self.cprman,
+            DeviceId::Dma => &mut self.dma,
         }
     }
     // ANCHOR_END: board_access
@@ -570,6 +599,12 @@ impl VirtualBoard {
     /// in [`Self::irq_line`], so call this after those.
     pub fn take_reset_request(&mut self) -> bool {
         self.watchdog.take_reset_request()
+    }
+
+    /// Whether a watchdog reset now halts the board instead (PM_RSTS
+    /// partition 63, how Linux powers a Pi off).
+    pub fn halt_on_reset(&self) -> bool {
+        self.watchdog.halt_on_reset()
     }
 }
 

@@ -53,6 +53,10 @@ pub const PM_RSTC_WRCFG_CLR: u32 = 0xffff_ffcf;
 pub const PM_RSTC_WRCFG_FULL_RESET: u32 = 0x0000_0020;
 /// The watchdog counts 65536 ticks a second (Linux: `SECS_TO_WDOG_TICKS(x) = x << 16`).
 pub const WDOG_TICKS_PER_SECOND: u64 = 1 << 16;
+/// PM_RSTS's boot partition: its six bits spread over the even bits 0-10.
+const PM_RSTS_PARTITION_MASK: u32 = 0x555;
+/// Partition 63, "halt" (Linux's `PM_RSTS_RASPBERRYPI_HALT`).
+pub const PM_RSTS_RASPBERRYPI_HALT: u32 = 0x555;
 /// The password byte of a write.
 const PASSWORD_MASK: u32 = 0xff00_0000;
 /// The bits below the password that a register holds.
@@ -116,7 +120,14 @@ impl Watchdog {
     }
 
     /// The VM counter value at which the armed watchdog resets the VM.
+    /// A request that fired and was not taken yet is due at once (time 0,
+    /// in the past), so the VM exits and the request is taken without
+    /// waiting for the guest's next exit: a guest that spins after starting
+    /// the watchdog (Linux's restart and power-off paths) would not make one.
     pub fn deadline(&self, env: &dyn VmEnv) -> Option<u64> {
+        if self.reset_requested {
+            return Some(0);
+        }
         let start = self.started?;
         if !self.full_reset_configured() {
             return None;
@@ -132,6 +143,14 @@ impl Watchdog {
     /// Whether a reset was requested since the last call; clears it.
     pub fn take_reset_request(&mut self) -> bool {
         core::mem::take(&mut self.reset_requested)
+    }
+
+    /// Whether PM_RSTS names boot partition 63, which the firmware takes
+    /// for "halt": after the reset the board stays off. Linux's
+    /// `bcm2835_power_off` writes it before it resets the board through the
+    /// watchdog; a normal restart writes partition 0.
+    pub fn halt_on_reset(&self) -> bool {
+        self.rsts & PM_RSTS_PARTITION_MASK == PM_RSTS_RASPBERRYPI_HALT
     }
     // ANCHOR_END: reset
 }
@@ -190,8 +209,6 @@ mod tests {
 
     /// Linux's PM_RSTC_RESET: stop the watchdog.
     const PM_RSTC_RESET: u32 = 0x0000_0102;
-    /// Linux's "halt" partition in PM_RSTS.
-    const PM_RSTS_RASPBERRYPI_HALT: u32 = 0x555;
 
     fn read(w: &mut Watchdog, env: &mut FakeEnv, offset: u32) -> u32 {
         w.read(offset, env).value
@@ -300,8 +317,18 @@ mod tests {
         w.write(PM_RSTS, PM_PASSWORD | PM_RSTS_RASPBERRYPI_HALT, &mut env);
         guest_reset(&mut w, &mut env, 0);
         assert!(w.take_reset_request());
+        assert!(w.halt_on_reset(), "partition 63 is a halt");
         let mut w = w.after_reset();
         assert_eq!(read(&mut w, &mut env, PM_RSTS), PM_RSTS_RASPBERRYPI_HALT);
+        // A restart writes partition 0 (keeping the other bits): no halt.
+        w.write(PM_RSTS, PM_PASSWORD | 0x1000, &mut env);
+        assert!(!w.halt_on_reset());
+        w.write(
+            PM_RSTS,
+            PM_PASSWORD | 0x1000 | PM_RSTS_RASPBERRYPI_HALT,
+            &mut env,
+        );
+        assert!(w.halt_on_reset());
         assert_eq!(read(&mut w, &mut env, PM_RSTC), 0);
     }
 

@@ -260,6 +260,16 @@ impl Hypervisor {
         if !vm.board.take_reset_request() || !vm.state.is_alive() {
             return false;
         }
+        if vm.board.halt_on_reset() {
+            // The firmware would stop here: the guest powered itself off.
+            log!(
+                "VM {} '{}' powered itself off (PM watchdog reset to partition 63)",
+                VmId::of_index(index),
+                vm.name()
+            );
+            self.stop_vm(index, Why::PoweredOff);
+            return true;
+        }
         log!(
             "VM {} '{}' reset itself through the PM watchdog",
             VmId::of_index(index),

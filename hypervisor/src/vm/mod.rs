@@ -9,6 +9,7 @@ pub mod exits;
 pub mod guest;
 pub mod id;
 pub mod inject;
+pub mod linux_image;
 pub mod list;
 pub mod machine;
 pub mod scheduler;

@@ -724,3 +724,58 @@ fn debug_and_pmu_registers_are_the_vms_own() {
     assert_eq!(hyp.vms[0].debug.mdscr, 0);
     assert!(hyp.vms[0].debug.os_lock);
 }
+
+// ---- the PM watchdog: reboot and power-off as Linux does them ----
+
+/// The PM block's registers and password (Linux's bcm2835_wdt).
+const PM_RSTC: u64 = 0x3f10_001c;
+const PM_RSTS: u64 = 0x3f10_0020;
+const PM_WDOG: u64 = 0x3f10_0024;
+const PM_PASSWORD: u64 = 0x5a00_0000;
+const PM_RSTC_WRCFG_FULL_RESET: u64 = 0x20;
+/// Boot partition 63 spread over PM_RSTS's even bits: "halt".
+const PM_RSTS_RASPBERRYPI_HALT: u64 = 0x555;
+
+fn store(ipa: u64, value: u64) -> Exit {
+    let mut exit = data_abort(ipa, dabt_iss(2, 1, true, DFSC_TRANSLATION_L1));
+    exit.regs[0] = Some((1, value));
+    exit
+}
+
+/// Linux's `__bcm2835_restart`, after an optional power-off mark, then the
+/// guest spins (one long run); returns the VM's state once the loop acted.
+fn watchdog_restart(halt: bool) -> (Hypervisor, VmState) {
+    let (mut hyp, mut cpu) = machine(1);
+    if halt {
+        cpu.script
+            .push_back(store(PM_RSTS, PM_PASSWORD | PM_RSTS_RASPBERRYPI_HALT));
+    }
+    cpu.script.push_back(store(PM_WDOG, PM_PASSWORD | 10));
+    cpu.script
+        .push_back(store(PM_RSTC, PM_PASSWORD | PM_RSTC_WRCFG_FULL_RESET));
+    // Spinning, with no device access: only the deadline can end it.
+    cpu.script.push_back(Exit::irq(FREQ));
+    hyp.vms[0].frame.pc = ENTRY + 0x100;
+    for _ in 0..20 {
+        hyp.step(&mut cpu);
+        if hyp.vms[0].state != VmState::Runnable || hyp.vms[0].frame.pc == ENTRY {
+            break;
+        }
+    }
+    let state = hyp.vms[0].state;
+    (hyp, state)
+}
+
+#[test]
+fn a_watchdog_reset_restarts_the_vm() {
+    let (hyp, state) = watchdog_restart(false);
+    assert_eq!(state, VmState::Runnable);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY, "restarted at its entry");
+}
+
+#[test]
+fn a_watchdog_reset_to_partition_63_powers_the_vm_off() {
+    let (hyp, state) = watchdog_restart(true);
+    assert_eq!(state, VmState::Off(Why::PoweredOff));
+    assert_ne!(hyp.vms[0].frame.pc, ENTRY, "not restarted");
+}

@@ -44,6 +44,16 @@ pub fn parse_qemu_args(text: &str) -> Vec<String> {
 ///
 /// If the board arguments file cannot be read.
 pub fn qemu_command_line(image: &Path) -> Vec<OsString> {
+    qemu_command_line_with(image, &[])
+}
+
+/// [`qemu_command_line`] with `extra` arguments after `-kernel <image>` (a
+/// native Linux boot's `-dtb`, `-initrd` and `-append`).
+///
+/// # Panics
+///
+/// If the board arguments file cannot be read.
+pub fn qemu_command_line_with(image: &Path, extra: &[OsString]) -> Vec<OsString> {
     let file = workspace_root().join(QEMU_ARGS_FILE);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|err| {
         panic!(
@@ -52,6 +62,7 @@ pub fn qemu_command_line(image: &Path) -> Vec<OsString> {
         )
     });
     let mut args = with_console_args(parse_qemu_args(&text), image);
+    args.extend(extra.iter().cloned());
     args.extend(extra_args(std::env::var_os(QEMU_EXTRA_ARGS_VAR)));
     args
 }

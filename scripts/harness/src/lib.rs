@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod args;
+pub mod linux;
 mod paths;
 mod qemu;
 pub mod text;
@@ -36,7 +37,8 @@ mod timeouts;
 mod transcript;
 
 pub use args::{
-    find_qemu, parse_qemu_args, qemu_command_line, QEMU_ARGS_FILE, QEMU_BINARY, QEMU_EXTRA_ARGS_VAR,
+    find_qemu, parse_qemu_args, qemu_command_line, qemu_command_line_with, QEMU_ARGS_FILE,
+    QEMU_BINARY, QEMU_EXTRA_ARGS_VAR,
 };
 pub use paths::{image_path, log_path, workspace_root, DEFAULT_IMAGE, IMAGE_VAR, LOG_DIR};
 pub use qemu::{Qemu, PROMPT};

@@ -15,7 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::args::{display_command, find_qemu, qemu_command_line};
+use crate::args::{display_command, find_qemu, qemu_command_line_with};
 use crate::paths::{image_path, log_path};
 use crate::timeouts::{scaled, STEP_TIMEOUT};
 use crate::transcript::{printable_tail, Transcript};
@@ -116,8 +116,23 @@ impl Qemu {
                 image.display()
             );
         }
+        Qemu::boot_with(image, &[], test_name)
+    }
+
+    /// [`Qemu::boot`] with `extra` QEMU arguments after `-kernel <image>`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Qemu::boot`].
+    pub fn boot_with(image: &Path, extra: &[OsString], test_name: &str) -> Qemu {
+        if !image.is_file() {
+            panic!(
+                "the image {} does not exist; build it first with ./scripts/build.sh",
+                image.display()
+            );
+        }
         let binary = find_qemu();
-        let args: Vec<OsString> = qemu_command_line(image);
+        let args: Vec<OsString> = qemu_command_line_with(image, extra);
         Qemu::spawn(&binary, &args, test_name)
     }
 

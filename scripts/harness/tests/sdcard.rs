@@ -18,8 +18,8 @@ use ferrovisor_harness::{image_path, workspace_root, Qemu, BOOT_TIMEOUT};
 
 /// Bytes in a sector, on the card and in the image.
 const SECTOR: u64 = 512;
-/// The whole image: 64 MiB.
-const IMAGE_BYTES: u64 = 64 << 20;
+/// The whole image: 128 MiB (kernel8.img carries the Linux guest, about 35 MB).
+const IMAGE_BYTES: u64 = 128 << 20;
 /// The FAT partition starts at 1 MiB.
 const PARTITION_START_SECTOR: u64 = 2048;
 /// MBR partition type: FAT32 with LBA addressing.

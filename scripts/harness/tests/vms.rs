@@ -33,7 +33,11 @@ fn vml_lists_echo_lrtos_and_uboot_alive() {
     assert!(output.contains("Name"), "vml prints a header: {output}");
     let rows = vml_rows(&output);
     let names: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-    assert_eq!(names, ["echo", "lrtos", "uboot"], "vml rows: {output}");
+    assert_eq!(
+        names,
+        ["echo", "lrtos", "uboot", "linux"],
+        "vml rows: {output}"
+    );
     for (id, name, state) in &rows {
         assert!(
             ["running", "ready", "sleeping"].contains(&state.as_str()),
@@ -89,7 +93,7 @@ fn lrtos_tasks_interleave_in_its_console() {
     qemu.expect(PROMPT, STEP_TIMEOUT);
     // The hypervisor shell still works after the visit.
     let output = qemu.run_command("vml");
-    assert_eq!(vml_rows(&output).len(), 3, "{output}");
+    assert_eq!(vml_rows(&output).len(), 4, "{output}");
 }
 
 #[test]

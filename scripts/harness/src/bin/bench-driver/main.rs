@@ -17,6 +17,7 @@
 
 mod elf;
 mod figures;
+mod linux;
 mod report;
 mod scenarios;
 mod sizes;
@@ -44,7 +45,7 @@ const BENCH_ALONE_ELF: &str =
 const BENCH_THREE: &str = "target/images/ferrovisor-bench-three.img";
 
 const USAGE: &str =
-    "usage: bench-driver [--json FILE] [--quick] [--rounds N] [--icount] | --trap-profile
+    "usage: bench-driver [--json FILE] [--quick] [--rounds N] [--icount] [--linux] | --trap-profile
   --json FILE   also write the figures as JSON to FILE
   --quick       fewer repetitions (to try it out; the figures are rough)
   --rounds N    how many times the benchmark guest's whole benchmark is
@@ -53,6 +54,7 @@ const USAGE: &str =
                 instructions (16 per tick), not host time, so the guest's
                 figures are exact and repeatable, but hide what the host
                 spends outside the emulated instructions
+  --linux       only the Linux guest's boot, natively and as VM 4
   --trap-profile
                 instead of the benchmarks: single-step one HVC and one MMIO
                 read of the benchmark guest through ferrovisor with
@@ -106,6 +108,8 @@ struct Plan {
     pairs: usize,
     /// How long the three busy VMs are watched.
     fair_window: Duration,
+    /// Linux boots, natively and in the VM each.
+    linux_pairs: usize,
 }
 
 /// The full run.
@@ -116,6 +120,7 @@ const FULL: Plan = Plan {
     rounds: 1,
     pairs: 41,
     fair_window: Duration::from_secs(15),
+    linux_pairs: 3,
 };
 
 /// `--quick`.
@@ -126,6 +131,7 @@ const QUICK: Plan = Plan {
     rounds: 1,
     pairs: 3,
     fair_window: Duration::from_secs(4),
+    linux_pairs: 1,
 };
 
 /// The command line.
@@ -138,6 +144,7 @@ struct Options {
     icount: bool,
     /// Whether to profile one trap instead of benchmarking.
     trap_profile: bool,
+    linux_only: bool,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -146,6 +153,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         plan: FULL,
         icount: false,
         trap_profile: false,
+        linux_only: false,
     };
     let mut rounds = None;
     while let Some(arg) = args.next() {
@@ -154,6 +162,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--quick" => options.plan = QUICK,
             "--icount" => options.icount = true,
             "--trap-profile" => options.trap_profile = true,
+            "--linux" => options.linux_only = true,
             "--rounds" => {
                 let n = args.next().ok_or("--rounds needs a number")?;
                 rounds = Some(
@@ -227,6 +236,12 @@ fn main() -> ExitCode {
     let default_image = root.join(DEFAULT_IMAGE);
     let mut results = Results::default();
 
+    if options.linux_only {
+        results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
+            linux::linux_boot(&default_image, plan.linux_pairs)
+        });
+        return finish(&results, &options);
+    }
     results.sizes = attempt(&mut results, "sizes", || {
         let list_name = std::env::var("FERROVISOR_VMS").unwrap_or(DEFAULT_LIST.into());
         let list = std::fs::read_to_string(root.join(&list_name)).expect("read the VM list");
@@ -275,7 +290,16 @@ fn main() -> ExitCode {
     results.fair = attempt(&mut results, "fair share of three busy VMs", || {
         scenarios::fair_share(&root.join(BENCH_THREE), plan.fair_window)
     });
+    results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
+        linux::linux_boot(&default_image, plan.linux_pairs)
+    });
 
+    finish(&results, &options)
+}
+
+/// Print the table, write the JSON file if asked, and say whether every
+/// benchmark ran.
+fn finish(results: &Results, options: &Options) -> ExitCode {
     if options.icount {
         println!("(QEMU ran with -icount shift=0: one counter tick is 16 instructions)");
     }

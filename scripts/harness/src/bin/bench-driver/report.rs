@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::figures::{self, median, percentile, Run};
+use crate::linux::LinuxBoot;
 use crate::scenarios::{Console, FairShare, SideBySide};
 use crate::sizes::Sizes;
 
@@ -24,6 +25,8 @@ pub struct Results {
     pub fair: Option<FairShare>,
     /// The hypervisor's sizes.
     pub sizes: Option<Sizes>,
+    /// Linux's boot to its init line, natively and in the VM.
+    pub linux: Option<LinuxBoot>,
     /// What went wrong, per benchmark.
     pub errors: Vec<(String, String)>,
 }
@@ -64,6 +67,9 @@ impl Results {
         let sizes = self.sizes.as_ref();
         let fair = self.fair.as_ref();
         let icount = self.guest_icount.as_ref();
+        let linux = self.linux.as_ref();
+        let linux_vm = linux.and_then(|l| median(&l.vm_s));
+        let linux_native = linux.and_then(|l| median(&l.native_s));
         // With -icount shift=0 an instruction takes 1 ns of emulated time.
         let per_tick = icount.map_or(0.0, |g| NANOS_PER_SECOND / g.freq.max(1) as f64);
         let ni = |name: &str| {
@@ -208,6 +214,12 @@ impl Results {
             fig(
                 "image_bytes_without_guests",
                 sizes.map(|s| s.image_without_guests as f64),
+            ),
+            fig("linux_boot_s", linux_vm),
+            fig("linux_boot_s_native", linux_native),
+            fig(
+                "linux_boot_ratio",
+                linux_vm.zip(linux_native).map(|(v, n)| v / n),
             ),
             fig("hypervisor_ram_bytes", sizes.map(|s| s.ram as f64)),
             fig(
@@ -418,6 +430,16 @@ const fn both(
 
 /// The rows of the table, in order.
 const ROWS: &[Row] = &[
+    both(
+        "Linux boot to init line (s)",
+        "linux_boot_s",
+        "linux_boot_s_native",
+        1,
+    ),
+    Row {
+        target: Some(("<= 2", |v| v <= 2.0)),
+        ..plain("Linux boot, VM/native", "linux_boot_ratio", 2)
+    },
     Row {
         target: Some(("< 1", |v| v < 1.0)),
         ..plain("boot to prompt (s)", "boot_to_prompt_s", 3)
