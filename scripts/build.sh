@@ -6,9 +6,11 @@
 #                         BusyBox initramfs.cpio.gz, fetched and built (scripts/fetch-linux.sh)
 #   bench.bin             the benchmark guest (guests/bench/), also a kernel8.img
 #   hostile.bin           the misbehaving guest of the isolation tests (guests/hostile/)
+#   fuzz.bin              the fuzzing guest of scripts/fuzz.sh (guests/fuzz/)
 #   kernel8.img           ferrovisor with the VMs of guests/vms.list embedded
 #   ferrovisor-bench-alone.img  ferrovisor with guests/bench-alone.list (bench smoke test)
 #   ferrovisor-hostile.img      ferrovisor with guests/hostile.list (isolation tests)
+#   ferrovisor-fuzz.img         ferrovisor with guests/fuzz.list (scripts/fuzz.sh)
 # Usage: ./scripts/build.sh   (installs missing tools first)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -25,12 +27,13 @@ elf_to_image() {
     echo "built $IMAGES/$2 ($(stat -c %s "$IMAGES/$2") bytes)"
 }
 
-step "building the guests: echo, lrtos, bench, hostile ($TARGET, release)"
-cargo build --release --target "$TARGET" -p echo -p lrtos -p bench -p hostile
+step "building the guests: echo, lrtos, bench, hostile, fuzz ($TARGET, release)"
+cargo build --release --target "$TARGET" -p echo -p lrtos -p bench -p hostile -p fuzz
 elf_to_image echo echo.bin
 elf_to_image lrtos lrtos.bin
 elf_to_image bench bench.bin
 elf_to_image hostile hostile.bin
+elf_to_image fuzz fuzz.bin
 
 step "fetching the U-Boot guest (Debian's u-boot-rpi, pinned in guests/uboot.pin)"
 ensure_uboot
@@ -47,3 +50,6 @@ list_image bench-alone
 
 step "building ferrovisor with the isolation tests' VMs of guests/hostile.list"
 list_image hostile
+
+step "building ferrovisor with the fuzzer's VMs of guests/fuzz.list"
+list_image fuzz

@@ -22,7 +22,7 @@ step "the hypervisor's modules import in one direction (scripts/check-imports.sh
 step "clippy, host crates and pure logic"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "clippy, the hypervisor and the guests for the board"
-cargo clippy --release --target "$TARGET" -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench --quiet -- -D warnings
+cargo clippy --release --target "$TARGET" -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench -p fuzz --quiet -- -D warnings
 
 step "unit tests and system tests (QEMU raspi3b)"
 log=$(mktemp)
@@ -38,6 +38,18 @@ set +e
 soak_status=$?
 set -e
 [ "$soak_status" -eq 0 ] || status=$soak_status
+
+step "fuzz: the fuzzing guest for half a minute with a fixed seed, then half a minute with a random one"
+set +e
+"$ROOT/scripts/fuzz.sh" --no-build 0.5 --seed 0x2a
+fuzz_status=$?
+random_seed=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+echo "fuzz: random seed 0x$random_seed (replay with ./scripts/fuzz.sh --seed 0x$random_seed)"
+"$ROOT/scripts/fuzz.sh" --no-build 0.5 --seed "0x$random_seed"
+random_status=$?
+set -e
+[ "$fuzz_status" -eq 0 ] || status=$fuzz_status
+[ "$random_status" -eq 0 ] || status=$random_status
 
 step "the book"
 "$ROOT/scripts/check-book.sh"
