@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Measure ferrovisor against native runs of the same guests, in one run:
 # time to the prompt, key latency and a 64 KiB paste into echo, the
-# benchmark guest (guests/bench/) natively and as the only VM side by side,
+# benchmark guest (guests/bench/) natively and as the only VM side by side
+# (its measurements, and 64 KiB printed as fast as its polling driver can),
 # three busy benchmark VMs sharing the CPU, the hypervisor's size, and the
 # Linux guest's boot to its init line natively and as VM 4 (linux_boot_s,
 # linux_boot_s_native).
 # Prints a table; with --json FILE also writes the figures as JSON.
 #
 # Usage: ./scripts/bench.sh [--json FILE] [--quick] [--rounds N] [--icount] [--linux]
-#        ./scripts/bench.sh --trap-profile   (one HVC, instruction by instruction)
+#        ./scripts/bench.sh --trap-profile   (one HVC and one MMIO read, instruction by instruction)
 #
 # Not part of test.sh: timing on a shared, emulated machine is a
 # measurement, not a test. The book's "Performance" chapter explains every

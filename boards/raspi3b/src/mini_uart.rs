@@ -13,7 +13,7 @@
 
 use crate::aux::{
     Registers, AUX_ENABLES, AUX_IRQ, AUX_MU_BAUD_REG, AUX_MU_CNTL_REG, AUX_MU_IER_REG,
-    AUX_MU_IIR_REG, AUX_MU_LCR_REG, AUX_MU_LSR_REG,
+    AUX_MU_IIR_REG, AUX_MU_LCR_REG, AUX_MU_LSR_REG, AUX_MU_STAT_REG,
 };
 use crate::{Mmio, PhysAddr};
 use core::convert::Infallible;
@@ -31,6 +31,8 @@ pub const fn baud_divisor(clock_hz: u32, baud: u32) -> u32 {
 
 /// The mask of the data bits in AUX_MU_IO_REG.
 const DATA_MASK: u32 = 0xff;
+/// Symbols the transmit FIFO holds ("8 symbols deep").
+pub const TRANSMIT_FIFO_DEPTH: usize = 8;
 
 /// The mini UART.
 pub struct MiniUart {
@@ -128,6 +130,22 @@ impl MiniUart {
         self.regs
             .AUX_MU_LSR_REG
             .is_set(AUX_MU_LSR_REG::TRANSMITTER_EMPTY)
+    }
+
+    /// How many bytes the transmit FIFO can take now, from the fill level
+    /// in AUX_MU_STAT_REG: one register read for up to eight bytes.
+    pub fn transmit_room(&self) -> usize {
+        let level = self
+            .regs
+            .AUX_MU_STAT_REG
+            .read(AUX_MU_STAT_REG::TRANSMIT_FIFO_FILL_LEVEL) as usize;
+        TRANSMIT_FIFO_DEPTH.saturating_sub(level)
+    }
+
+    /// Put a byte in the transmit FIFO without looking: the caller knows
+    /// there is room ([`Self::can_write`] or [`Self::transmit_room`] said so).
+    pub fn write_unchecked(&self, byte: u8) {
+        self.regs.AUX_MU_IO_REG.set(u32::from(byte));
     }
 
     /// Send one byte, waiting for room in the transmit FIFO.

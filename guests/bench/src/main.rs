@@ -14,7 +14,9 @@
 //! * `w` times the CPU workload once ([`measure::WORK_UNITS`] units), so
 //!   that a driver can alternate native and VM measurements;
 //! * `c` runs the CPU workload forever, printing a progress line now and
-//!   then, until any key is typed (for the fair-share benchmark).
+//!   then, until any key is typed (for the fair-share benchmark);
+//! * `o` prints [`output::OUTPUT_BYTES`] bytes as fast as it can (the
+//!   output benchmark).
 //!
 //! Built for the host, only the stub `main` and the unit tests of the
 //! workload and the statistics are compiled.
@@ -28,6 +30,8 @@ mod el2_stub;
 mod irq;
 #[cfg(target_os = "none")]
 mod measure;
+#[cfg(target_os = "none")]
+mod output;
 #[cfg(any(target_os = "none", test))]
 mod stats;
 #[cfg(target_os = "none")]
@@ -71,9 +75,10 @@ fn start() -> ! {
     );
     let _ = uwriteln!(
         out,
-        "bench: keys: b = benchmark ({} runs), q = quick check ({} runs), w = time the CPU workload once, c = CPU workload until a key",
+        "bench: keys: b = benchmark ({} runs), q = quick check ({} runs), w = time the CPU workload once, c = CPU workload until a key, o = print {} bytes",
         measure::FULL.runs,
-        measure::QUICK.runs
+        measure::QUICK.runs,
+        output::OUTPUT_BYTES
     );
     menu()
 }
@@ -92,9 +97,10 @@ fn menu() -> ! {
                 b'q' => benchmark(&measure::QUICK),
                 b'w' => work_once(),
                 b'c' => cpu_forever(),
+                b'o' => output::run(),
                 b'\r' | b'\n' | b' ' => {}
                 _ => {
-                    let _ = uwriteln!(out, "bench: unknown key; b, q, w or c");
+                    let _ = uwriteln!(out, "bench: unknown key; b, q, w, c or o");
                 }
             }
         }

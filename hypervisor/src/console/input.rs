@@ -3,7 +3,8 @@
 //!
 //! The hypervisor runs with IRQs masked, so the UART is drained by polling:
 //! when the receive interrupt ends a guest's run or the idle WFI, at the top
-//! of every pass of the main loop, and while console output waits for the
+//! of a pass of the main loop when the core's IRQ is pending (ISR_EL1, no
+//! device access otherwise), and while console output waits for the
 //! transmitter, so that long output never leaves the 8-byte receive FIFO to
 //! overflow. The ring is large (64 KiB), so a whole pasted file arrives
 //! intact; bytes that did not fit, and FIFO overruns, are counted and shown

@@ -68,7 +68,6 @@ impl Shell {
     // ANCHOR: service
     /// Hand every typed byte to whoever has the focus.
     pub fn service(&mut self, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
-        input::on_receive_interrupt();
         while let Some(byte) = input::try_read() {
             match hyp.focus {
                 Focus::Hypervisor => self.shell_byte(byte, hyp, cpu),

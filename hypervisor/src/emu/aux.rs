@@ -88,6 +88,50 @@ register_offsets! {
     AUX_MU_BAUD_REG = offset_of!(AuxRegisters, AUX_MU_BAUD_REG) as u32,
 }
 
+/// Whether `offset` is one of the registers a console driver uses for
+/// every byte (data, line status, extra status, and the two an interrupt
+/// handler reads to learn why: AUX_IRQ and AUX_MU_IIR_REG): the ones the
+/// trap fast path may serve.
+pub fn is_console_register(offset: u32) -> bool {
+    matches!(
+        offset,
+        AUX_IRQ | AUX_MU_IO_REG | AUX_MU_IIR_REG | AUX_MU_LSR_REG | AUX_MU_STAT_REG
+    )
+}
+
+impl Aux {
+    /// A word access to one of the [console registers](is_console_register),
+    /// exactly as [`Device::read`] / [`Device::write`] do it but without
+    /// naming the register (the trap fast path does not trace): what a read
+    /// returns, or what was written. `None` for any other offset.
+    pub fn console_access(
+        &mut self,
+        offset: u32,
+        write: Option<u32>,
+        env: &mut dyn VmEnv,
+    ) -> Option<u32> {
+        if !is_console_register(offset) {
+            return None;
+        }
+        if offset == AUX_IRQ {
+            // Read-only; a write is ignored.
+            let pending = AUX_IRQ::MINI_UART_IRQ.val(self.interrupt(env).into()).value;
+            return Some(write.unwrap_or(pending));
+        }
+        if !self.mini_uart_enabled() {
+            // Disabled: reads as 0, writes ignored.
+            return Some(write.unwrap_or(0));
+        }
+        Some(match write {
+            Some(value) => {
+                self.write_mini_uart(offset, value, env);
+                value
+            }
+            None => self.read_mini_uart(offset, env),
+        })
+    }
+}
+
 /// The first mini UART register.
 const MINI_UART_FIRST: u32 = AUX_MU_IO_REG;
 /// One past the last mini UART register.

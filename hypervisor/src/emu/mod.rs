@@ -587,7 +587,52 @@ impl VirtualBoard {
         self.wire(env, vtimer);
         self.local_intc.fiq(local_intc::VCPU_CORE)
     }
+
+    /// Both lines, (IRQ, FIQ), bringing the board up to date once.
+    pub fn lines(&mut self, env: &mut dyn VmEnv, vtimer: bool) -> (bool, bool) {
+        self.wire(env, vtimer);
+        (
+            self.local_intc.irq(local_intc::VCPU_CORE),
+            self.local_intc.fiq(local_intc::VCPU_CORE),
+        )
+    }
     // ANCHOR_END: irq_lines
+
+    // ANCHOR: mini_uart_fast
+    /// The trap fast path's way to the mini UART's data and status
+    /// registers (AUX_MU_IO_REG, AUX_MU_LSR_REG, AUX_MU_STAT_REG,
+    /// AUX_MU_IIR_REG and AUX_IRQ), the accesses a console driver makes for
+    /// every byte: the access
+    /// as [`Self::read`] / [`Self::write`] would do it, without bringing the
+    /// rest of the board up to date (no other model depends on these
+    /// registers, and none of them depends on the others' time-driven
+    /// state): the value read or written, and whether the mini UART's
+    /// interrupt output changed. If it
+    /// did, the lines [`Self::wire`] last propagated are stale and the
+    /// caller must compute them again before the guest runs.
+    ///
+    /// `None`, having done nothing, for any other address, a 64-bit access
+    /// or one that is not to the whole register.
+    pub fn mini_uart_access(
+        &mut self,
+        ipa: u64,
+        size: AccessSize,
+        write: Option<u64>,
+        env: &mut dyn VmEnv,
+    ) -> Option<(u64, bool)> {
+        let offset = u32::try_from(ipa.checked_sub(aux::BASE)?).ok()?;
+        if size != AccessSize::Word {
+            return None;
+        }
+        // (`console_access` refuses any other register, having done nothing.)
+        let before = self.aux.interrupt(env);
+        let value = self
+            .aux
+            .console_access(offset, write.map(|v| v as u32), env)?;
+        let changed = self.aux.interrupt(env) != before;
+        Some((u64::from(value), changed))
+    }
+    // ANCHOR_END: mini_uart_fast
 
     // ANCHOR: next_deadline
     /// The virtual counter value at which a device will next raise an

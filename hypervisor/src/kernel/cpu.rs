@@ -143,6 +143,10 @@ impl Cpu for Aarch64 {
         irq::handle();
     }
 
+    fn irq_pending(&self) -> bool {
+        cpu::irq_pending()
+    }
+
     fn console_input_waiting(&self) -> bool {
         input::has_input()
     }

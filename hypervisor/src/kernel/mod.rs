@@ -104,9 +104,12 @@ pub fn start() -> ! {
 // ANCHOR_END: start
 
 // ANCHOR: main_loop
-/// The hypervisor's main loop: serve the console, then one pass of the VMs.
+/// The hypervisor's main loop: serve a pending interrupt (typed bytes into
+/// the console's ring; the UART is looked at only when its interrupt is
+/// pending), the console, then one pass of the VMs.
 fn run(hyp: &mut Hypervisor, shell: &mut Shell, cpu: &mut Aarch64) -> ! {
     loop {
+        hyp.serve_pending(cpu);
         shell.service(hyp, cpu);
         hyp.step(cpu);
     }

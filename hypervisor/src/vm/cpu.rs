@@ -92,6 +92,11 @@ pub trait Cpu {
     /// Serve every pending physical interrupt (the console's receiver, the
     /// EL2 timer).
     fn serve_interrupts(&mut self);
+    /// Whether a physical interrupt is pending on this core (masked at EL2,
+    /// so it waits for [`serve_interrupts`](Cpu::serve_interrupts)): the
+    /// console's receiver or the EL2 timer. A register read, no device
+    /// access; the trap fast path asks it after every exit it serves.
+    fn irq_pending(&self) -> bool;
     /// Whether typed bytes wait for the shell's attention.
     fn console_input_waiting(&self) -> bool;
     /// Sleep until an interrupt is pending.

@@ -13,7 +13,7 @@ use super::decode;
 use super::guest::{Seat, Vm};
 use super::inject;
 use super::state::{ExitKind, Fault, Why};
-use crate::arch::aarch64::esr::{Esr, ExceptionClass, SysReg, SysRegIss};
+use crate::arch::aarch64::esr::{AbortIss, Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
 use crate::emu::{Access, VmEnv};
 use crate::log;
@@ -82,6 +82,111 @@ const PSCI_ALREADY_ON: u64 = -4i64 as u64;
 /// SMCCC: a function id is W0 (bits 63:32 of x0 are ignored).
 const SMCCC_FUNCTION_MASK: u64 = 0xffff_ffff;
 // ANCHOR_END: psci
+
+// ANCHOR: fast
+/// What [`fast`] made of an exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fast {
+    /// Handled, and nothing changed but the vCPU's registers, its exit
+    /// counts and its console output: no interrupt line, no deadline, no
+    /// other VM. The guest may run again at once, if the loop agrees.
+    Resume,
+    /// Handled; the loop must do this, on its slow path.
+    Then(Next),
+    /// Not an exit the fast path serves, and nothing was done: [`handle`]
+    /// it.
+    Slow,
+}
+
+/// The hottest exits, served without the rest of the loop: HVC and SMC
+/// (PSCI and SMCCC, answered by the same [`smccc`] as on the slow path),
+/// and word accesses to the mini UART's data and status registers, which a
+/// polling console driver makes for every byte. Anything else, and any
+/// access while `vmtrace` is on, is [`Fast::Slow`].
+pub fn fast(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, vector: u64) -> Fast {
+    if vector != VECTOR_LOWER_SYNC {
+        return Fast::Slow;
+    }
+    let esr = Esr(vm.frame.esr);
+    // The raw class, compared with the three the fast path serves: no
+    // decoding of the others.
+    let ec = esr.ec();
+    if ec == EC_HVC64 || ec == EC_SMC64 {
+        // CPU_SUSPEND looks at the board (it waits like WFI): the slow path.
+        if suspends(vm) {
+            return Fast::Slow;
+        }
+        vm.exits.count(ExitKind::Hvc);
+        if ec == EC_SMC64 {
+            // A trapped SMC returns to the SMC itself: step over it.
+            vm.frame.pc += INSTRUCTION_BYTES;
+        }
+        match smccc(vm, seat, cpu) {
+            Next::Resume => Fast::Resume,
+            next => Fast::Then(next),
+        }
+    } else if ec == EC_DATA_ABORT_LOWER {
+        mini_uart(vm, seat, cpu, esr)
+    } else {
+        Fast::Slow
+    }
+}
+
+/// The exception classes [`fast`] serves.
+const EC_HVC64: u8 = ExceptionClass::Hvc64.ec();
+const EC_SMC64: u8 = ExceptionClass::Smc64.ec();
+const EC_DATA_ABORT_LOWER: u8 = ExceptionClass::DataAbortLower.ec();
+
+/// Whether the VM's HVC or SMC is PSCI CPU_SUSPEND.
+fn suspends(vm: &Vm) -> bool {
+    matches!(
+        vm.frame.x[0] & SMCCC_FUNCTION_MASK,
+        PSCI_CPU_SUSPEND_32 | PSCI_CPU_SUSPEND_64
+    )
+}
+
+/// A data abort that may be a word access to the mini UART's data or status
+/// register: emulated without the rest of the board
+/// ([`VirtualBoard::mini_uart_access`](crate::emu::VirtualBoard::mini_uart_access)).
+/// [`Fast::Then`] if the access changed the UART's interrupt output, so the
+/// loop computes the lines again.
+fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
+    // `fast` checked the class: this is a data abort from EL1.
+    let abort = AbortIss(esr.iss());
+    if !abort.is_valid() || abort.stage1_walk() || vm.trace.is_on() {
+        return Fast::Slow;
+    }
+    let ipa = decode::fault_ipa(abort, vm.frame.hpfar, vm.frame.far);
+    let size = decode::access_size(abort.access_size());
+    let rt = abort.register();
+    let write = abort.is_write().then(|| {
+        if rt == XZR {
+            0
+        } else {
+            vm.frame.x[rt as usize]
+        }
+    });
+    let (board, mut env) = vm.env(seat, cpu);
+    let Some((value, changed)) = board.mini_uart_access(ipa, size, write, &mut env) else {
+        return Fast::Slow;
+    };
+    vm.exits.count(ExitKind::Mmio);
+    if write.is_none() && rt != XZR {
+        vm.frame.x[rt as usize] = decode::extend(
+            value,
+            abort.access_size(),
+            abort.sign_extend(),
+            abort.sixty_four_bit(),
+        );
+    }
+    vm.frame.pc += INSTRUCTION_BYTES;
+    if changed {
+        Fast::Then(Next::Resume)
+    } else {
+        Fast::Resume
+    }
+}
+// ANCHOR_END: fast
 
 // ANCHOR: handle
 /// Handle the exit of `vm` through exception `vector`.

@@ -33,6 +33,9 @@ pub struct Exit {
     pub vtimer: Option<(u64, u64)>,
     /// Counter ticks the guest ran for.
     pub ticks: u64,
+    /// Whether a physical interrupt became pending during the run (and
+    /// stayed pending, masked, after it: the guest trapped first).
+    pub irq_arrives: bool,
 }
 
 impl Exit {
@@ -90,6 +93,12 @@ pub struct FakeCpu {
     pub sleeps: usize,
     /// Whether console input is waiting (the idle loop does not sleep).
     pub input_waiting: bool,
+    /// Whether a physical interrupt is pending; serving clears it.
+    pub irq_pending: bool,
+    /// How often the EL2 timer was armed.
+    pub deadline_writes: usize,
+    /// How often the core-timer routing was written.
+    pub route_writes: usize,
     /// What focused VMs wrote to the console.
     pub console: Vec<u8>,
     /// Set/way operands of guests' DC ISW/CSW/CISW.
@@ -129,10 +138,12 @@ impl Cpu for FakeCpu {
 
     fn set_hyp_deadline(&mut self, deadline: u64) {
         self.hyp_deadline = Some(deadline);
+        self.deadline_writes += 1;
     }
 
     fn route_timers(&mut self, hyp_timer: bool, virtual_timer: bool) {
         self.routes = (hyp_timer, virtual_timer);
+        self.route_writes += 1;
     }
 
     fn read_vtimer(&self) -> (u64, u64) {
@@ -177,6 +188,7 @@ impl Cpu for FakeCpu {
         if let Some(vtimer) = exit.vtimer {
             self.vtimer = vtimer;
         }
+        self.irq_pending |= exit.irq_arrives;
         exit.vector
     }
 
@@ -213,6 +225,11 @@ impl Cpu for FakeCpu {
 
     fn serve_interrupts(&mut self) {
         self.interrupts_served += 1;
+        self.irq_pending = false;
+    }
+
+    fn irq_pending(&self) -> bool {
+        self.irq_pending
     }
 
     fn console_input_waiting(&self) -> bool {

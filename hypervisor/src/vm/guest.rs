@@ -154,9 +154,7 @@ impl Vm {
 
     /// Whether the virtual timer interrupt is asserted at physical `now`.
     pub fn vtimer_asserted(&self, cpu: &impl Cpu, now: u64) -> bool {
-        let (ctl, cval) = self.vtimer(cpu);
-        let virtual_now = now.wrapping_sub(self.cntvoff);
-        ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0 && virtual_now >= cval
+        timer_asserts(self.vtimer(cpu), now.wrapping_sub(self.cntvoff))
     }
     // ANCHOR_END: vtimer
 
@@ -182,18 +180,30 @@ impl Vm {
     // ANCHOR_END: inject
 
     // ANCHOR: env
-    /// The device models and the environment they run in.
+    /// The device models and the environment they run in. The virtual
+    /// timer's state is looked up only if a model asks for it.
     pub fn env<'a, C: Cpu>(
         &'a mut self,
         seat: Seat,
         cpu: &'a mut C,
     ) -> (&'a mut VirtualBoard, GuestEnv<'a, C>) {
-        let vtimer = self.vtimer_asserted(cpu, cpu.now().ticks);
+        self.env_with(seat, cpu, None)
+    }
+
+    /// [`env`](Self::env), with the virtual timer's state already known
+    /// (computed once per exit and passed down).
+    pub fn env_with<'a, C: Cpu>(
+        &'a mut self,
+        seat: Seat,
+        cpu: &'a mut C,
+        vtimer: Option<bool>,
+    ) -> (&'a mut VirtualBoard, GuestEnv<'a, C>) {
         let env = GuestEnv {
             seat,
             cntvoff: self.cntvoff,
             config: self.config.expect("only configured VMs run"),
             vtimer,
+            saved_vtimer: (!self.loaded).then_some((self.el1.cntv_ctl, self.el1.cntv_cval)),
             cpu,
         };
         (&mut self.board, env)
@@ -204,11 +214,14 @@ impl Vm {
     /// The VM's virtual IRQ and FIQ lines at physical `now`.
     pub fn interrupt_lines(&mut self, seat: Seat, cpu: &mut impl Cpu, now: u64) -> (bool, bool) {
         let vtimer = self.vtimer_asserted(cpu, now);
-        let (board, mut env) = self.env(seat, cpu);
-        (
-            board.irq_line(&mut env, vtimer),
-            board.fiq_line(&mut env, vtimer),
-        )
+        self.lines_with(seat, cpu, vtimer)
+    }
+
+    /// The VM's virtual IRQ and FIQ lines, given whether its virtual timer
+    /// asserts its interrupt: the board is brought up to date once.
+    pub fn lines_with(&mut self, seat: Seat, cpu: &mut impl Cpu, vtimer: bool) -> (bool, bool) {
+        let (board, mut env) = self.env_with(seat, cpu, Some(vtimer));
+        board.lines(&mut env, vtimer)
     }
     // ANCHOR_END: lines
 
@@ -230,10 +243,7 @@ impl Vm {
 
     /// When the VM, asleep, must be woken (physical counter).
     pub fn wake_deadline(&mut self, seat: Seat, cpu: &mut impl Cpu) -> Option<u64> {
-        match (self.timer_deadline(cpu), self.device_deadline(seat, cpu)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(self.timer_deadline(cpu), self.device_deadline(seat, cpu))
     }
     // ANCHOR_END: wake
 }
@@ -244,7 +254,11 @@ pub struct GuestEnv<'a, C: Cpu> {
     seat: Seat,
     cntvoff: u64,
     config: &'static VmConfig,
-    vtimer: bool,
+    /// Whether the virtual timer asserts its interrupt, if the caller knew.
+    vtimer: Option<bool>,
+    /// The saved CNTV_CTL and CNTV_CVAL if the VM is not loaded (else the
+    /// live registers count).
+    saved_vtimer: Option<(u64, u64)>,
     cpu: &'a mut C,
 }
 
@@ -295,10 +309,28 @@ impl<C: Cpu> VmEnv for GuestEnv<'_, C> {
     }
 
     fn virtual_timer_irq(&self) -> bool {
-        self.vtimer
+        self.vtimer.unwrap_or_else(|| {
+            let registers = self.saved_vtimer.unwrap_or_else(|| self.cpu.read_vtimer());
+            timer_asserts(registers, self.counter())
+        })
     }
 }
 // ANCHOR_END: guest_env
+
+/// Whether a virtual timer with these CNTV_CTL and CNTV_CVAL asserts its
+/// interrupt at virtual counter `virtual_now`: ENABLE set, IMASK clear,
+/// ISTATUS (the compare met).
+fn timer_asserts((ctl, cval): (u64, u64), virtual_now: u64) -> bool {
+    ctl & CNTV_CTL_ENABLE != 0 && ctl & CNTV_CTL_IMASK == 0 && virtual_now >= cval
+}
+
+/// The earlier of two optional deadlines.
+pub fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 /// The host address of a 32-bit word of guest RAM, if it is one.
 fn guest_ram_address(config: &VmConfig, ipa: u64) -> Option<u64> {

@@ -15,8 +15,8 @@
 
 use super::config::{Blob, VmConfig};
 use super::cpu::Cpu;
-use super::exits::{self, Next};
-use super::guest::{Consoles, Seat, Vm};
+use super::exits::{self, Fast, Next};
+use super::guest::{earliest, Consoles, Seat, Vm};
 use super::id::VmId;
 use super::list::MAX_VMS;
 use super::scheduler;
@@ -63,7 +63,40 @@ pub struct Hypervisor {
     slice_ticks: u64,
     /// A VM that must run next (the focused VM, when input came for it).
     urgent: Option<usize>,
+    /// Each VM's devices' next deadline, as last computed.
+    devices: [DeviceDeadline; MAX_VMS],
+    /// Counter ticks each VM has run since its last turn in the rotation
+    /// or since it last slept: input may move a VM ahead of the others
+    /// only while this is under one slice.
+    boost_used: [u64; MAX_VMS],
+    /// What the EL2 timer was last armed with, while that still holds.
+    armed: Option<u64>,
+    /// How the core timers were last routed (EL2 timer, virtual timer).
+    routed: Option<(bool, bool)>,
 }
+
+// ANCHOR: device_deadline
+/// One VM's devices' next deadline (physical counter), cached between
+/// exits. Computing it asks every model of the VM's board, so it is done
+/// again only when it may have changed: after an exit that reached the
+/// VM's devices on the slow path, after a reset, or once it has passed
+/// (bringing the board up to date then moves it on).
+#[derive(Clone, Copy)]
+struct DeviceDeadline {
+    /// The deadline, if a device is armed.
+    at: Option<u64>,
+    /// Whether `at` is still what the devices would say.
+    fresh: bool,
+}
+
+impl DeviceDeadline {
+    /// Not known: compute it at the next look.
+    const STALE: DeviceDeadline = DeviceDeadline {
+        at: None,
+        fresh: false,
+    };
+}
+// ANCHOR_END: device_deadline
 
 impl Hypervisor {
     /// A hypervisor with no VMs yet, using `consoles` for their queues.
@@ -78,6 +111,10 @@ impl Hypervisor {
             slice_end: 0,
             slice_ticks: 0,
             urgent: None,
+            devices: [DeviceDeadline::STALE; MAX_VMS],
+            boost_used: [0; MAX_VMS],
+            armed: None,
+            routed: None,
         }
     }
 
@@ -142,6 +179,8 @@ impl Hypervisor {
         if self.loaded == Some(index) {
             self.loaded = None;
         }
+        self.devices[index] = DeviceDeadline::STALE;
+        self.boost_used[index] = 0;
         let vm = &mut self.vms[index];
         vm.loaded = false;
         let Some(config) = vm.config else { return };
@@ -187,9 +226,10 @@ impl Hypervisor {
     // ANCHOR_END: reset
 
     // ANCHOR: input
-    /// Queue a key typed to VM `index` and make sure it runs at once, so
-    /// typing feels instant however busy the others are. `false` (and the
-    /// key counted as dropped) if its queue is full.
+    /// Queue a key typed to VM `index` and ask for it to run at once, so
+    /// typing feels instant however busy the others are (`step` grants it
+    /// while the VM has not used up a slice since its last turn or sleep).
+    /// `false` (and the key counted as dropped) if its queue is full.
     pub fn give_input(&mut self, index: usize, byte: u8) -> bool {
         self.urgent = Some(index);
         if self.consoles.inputs[index].push(byte) {
@@ -241,23 +281,89 @@ impl Hypervisor {
     // ANCHOR_END: watchdog_reset
 
     // ANCHOR: wake_sleepers
-    /// Make sleeping VMs with a pending interrupt runnable.
+    /// Make sleeping VMs with a pending interrupt runnable. A sleeper's
+    /// devices are looked at only when something may have raised one of
+    /// its lines: its wake deadline passed, or input is waiting for it.
     fn wake_sleepers(&mut self, cpu: &mut impl Cpu, now: u64) {
         for index in 0..self.count {
-            if self.vms[index].state == VmState::Sleeping {
-                let seat = self.seat(index);
-                let (irq, fiq) = self.vms[index].interrupt_lines(seat, cpu, now);
-                // Its watchdog may have run out while it slept.
-                if self.reset_if_requested(cpu, index) {
-                    continue;
-                }
-                if irq || fiq {
-                    self.vms[index].state = VmState::Runnable;
-                }
+            if self.vms[index].state != VmState::Sleeping {
+                continue;
+            }
+            let due = self
+                .wake_deadline(cpu, index, now)
+                .is_some_and(|t| t <= now);
+            if !due && self.consoles.inputs[index].is_empty() {
+                continue;
+            }
+            let seat = self.seat(index);
+            let (irq, fiq) = self.vms[index].interrupt_lines(seat, cpu, now);
+            // Bringing the board up to date may have moved its deadlines.
+            self.devices[index].fresh = false;
+            // Its watchdog may have run out while it slept.
+            if self.reset_if_requested(cpu, index) {
+                continue;
+            }
+            if irq || fiq {
+                self.vms[index].state = VmState::Runnable;
             }
         }
     }
     // ANCHOR_END: wake_sleepers
+
+    // ANCHOR: deadlines
+    /// When VM `index`'s devices next act by themselves, from the cache
+    /// unless it may be stale ([`DeviceDeadline`]).
+    fn device_deadline(&mut self, cpu: &mut impl Cpu, index: usize, now: u64) -> Option<u64> {
+        let cached = self.devices[index];
+        if cached.fresh && cached.at.is_none_or(|t| t > now) {
+            return cached.at;
+        }
+        let seat = self.seat(index);
+        let at = self.vms[index].device_deadline(seat, cpu);
+        self.devices[index] = DeviceDeadline { at, fresh: true };
+        at
+    }
+
+    /// When sleeping VM `index` must be looked at again: its virtual timer
+    /// (read from its saved registers, or the live ones if it is loaded)
+    /// or a device.
+    fn wake_deadline(&mut self, cpu: &mut impl Cpu, index: usize, now: u64) -> Option<u64> {
+        let timer = self.vms[index].timer_deadline(cpu);
+        earliest(timer, self.device_deadline(cpu, index, now))
+    }
+
+    /// Arm the EL2 timer, unless it already holds `deadline`.
+    fn arm(&mut self, cpu: &mut impl Cpu, deadline: u64) {
+        if self.armed != Some(deadline) {
+            cpu.set_hyp_deadline(deadline);
+            self.armed = Some(deadline);
+        }
+    }
+
+    /// Route the core timers' interrupts, unless they already are so.
+    fn route(&mut self, cpu: &mut impl Cpu, hyp_timer: bool, virtual_timer: bool) {
+        if self.routed != Some((hyp_timer, virtual_timer)) {
+            cpu.route_timers(hyp_timer, virtual_timer);
+            self.routed = Some((hyp_timer, virtual_timer));
+        }
+    }
+
+    /// Serve the physical interrupts. Serving the EL2 timer's stops it, so
+    /// what it was armed with no longer holds.
+    fn serve(&mut self, cpu: &mut impl Cpu) {
+        cpu.serve_interrupts();
+        self.armed = None;
+    }
+
+    /// Serve the physical interrupts if one is pending (the kernel's loop
+    /// asks before the console is served, so typed bytes reach the shell
+    /// and the focused VM without waiting for a guest to exit).
+    pub fn serve_pending(&mut self, cpu: &mut impl Cpu) {
+        if cpu.irq_pending() {
+            self.serve(cpu);
+        }
+    }
+    // ANCHOR_END: deadlines
 
     // ANCHOR: switch
     /// Put VM `index`'s EL1, FP and timer state into the CPU.
@@ -280,16 +386,18 @@ impl Hypervisor {
     // ANCHOR_END: switch
 
     // ANCHOR: run_once
-    /// Run VM `index` until its next exit, then do what its handler says.
+    /// Run VM `index` until an exit the fast path cannot keep from the
+    /// loop, then do what its handler says.
     fn run_once(&mut self, cpu: &mut impl Cpu, index: usize, now: u64) {
         self.load(cpu, index);
         let seat = self.seat(index);
+        // The virtual timer's state, once for this exit.
         let vtimer = self.vms[index].vtimer_asserted(cpu, now);
         // While the VM's own timer interrupt is pending it is delivered as
         // a virtual IRQ; the physical one is routed only when it is not, so
         // a level-triggered line cannot make the guest exit forever.
-        cpu.route_timers(true, !vtimer);
-        let (irq, fiq) = self.vms[index].interrupt_lines(seat, cpu, now);
+        self.route(cpu, true, !vtimer);
+        let (irq, fiq) = self.vms[index].lines_with(seat, cpu, vtimer);
         cpu.set_guest_lines(irq, fiq);
 
         // Exit at the end of the slice, when a sleeping VM must wake, or
@@ -305,12 +413,10 @@ impl Hypervisor {
             now.saturating_add(cpu.now().freq * IDLE_POLL_MICROS / MICROS_PER_SECOND)
         };
         for other in 0..self.count {
-            let other_seat = self.seat(other);
-            let vm = &mut self.vms[other];
             let wake = if other == index {
-                vm.device_deadline(other_seat, cpu)
-            } else if vm.state == VmState::Sleeping {
-                vm.wake_deadline(other_seat, cpu)
+                self.device_deadline(cpu, index, now)
+            } else if self.vms[other].state == VmState::Sleeping {
+                self.wake_deadline(cpu, other, now)
             } else {
                 None
             };
@@ -318,26 +424,65 @@ impl Hypervisor {
                 deadline = deadline.min(t);
             }
         }
-        cpu.set_hyp_deadline(deadline);
+        self.arm(cpu, deadline);
 
-        // SAFETY: the VM's stage 2, EL1 state and HCR are loaded above.
-        let vector = unsafe { cpu.run(&mut self.vms[index].frame) };
+        let next = self.run_fast(cpu, index, deadline, !vtimer);
         let after = cpu.now().ticks;
-        self.vms[index].cpu_ticks += after.wrapping_sub(now);
-        let next = exits::handle(&mut self.vms[index], seat, cpu, vector);
+        let ran = after.wrapping_sub(now);
+        self.vms[index].cpu_ticks += ran;
+        self.boost_used[index] = self.boost_used[index].saturating_add(ran);
         self.follow(cpu, index, next);
         self.reset_if_requested(cpu, index);
     }
     // ANCHOR_END: run_once
+
+    // ANCHOR: run_fast
+    /// Run the loaded VM `index`, serving the exits the fast path may keep
+    /// from the loop ([`exits::fast`]) and running it again at once while
+    /// [`may_stay`] says nothing else needs the CPU; what the loop must do
+    /// after the exit that ends it. `deadline` is what the EL2 timer was
+    /// armed with; `lines_tracked` whether the VM's interrupt lines can
+    /// change only through an exit (not while its virtual timer's interrupt,
+    /// delivered virtually, is pending: the guest can lower it unseen).
+    fn run_fast(
+        &mut self,
+        cpu: &mut impl Cpu,
+        index: usize,
+        deadline: u64,
+        lines_tracked: bool,
+    ) -> Next {
+        let seat = self.seat(index);
+        let vm = &mut self.vms[index];
+        loop {
+            // SAFETY: the VM's stage 2, EL1 state and HCR are loaded (by
+            // `run_once`), and a fast exit changes none of them.
+            let vector = unsafe { cpu.run(&mut vm.frame) };
+            match exits::fast(vm, seat, cpu, vector) {
+                Fast::Resume if may_stay(cpu, deadline, lines_tracked) => continue,
+                Fast::Resume => return Next::Resume,
+                Fast::Then(next) => return next,
+                Fast::Slow => {
+                    // The slow exits are the ones that reach the devices.
+                    self.devices[index].fresh = false;
+                    return exits::handle(vm, seat, cpu, vector);
+                }
+            }
+        }
+    }
+    // ANCHOR_END: run_fast
 
     // ANCHOR: follow
     /// Do what VM `index`'s exit handler asked for.
     fn follow(&mut self, cpu: &mut impl Cpu, index: usize, next: Next) {
         match next {
             Next::Resume => {}
-            Next::Sleep => self.vms[index].state = VmState::Sleeping,
+            Next::Sleep => {
+                self.vms[index].state = VmState::Sleeping;
+                // A VM that sleeps is not busy: input may hurry it again.
+                self.boost_used[index] = 0;
+            }
             Next::EndSlice => self.slice_end = 0,
-            Next::ServeInterrupts => cpu.serve_interrupts(),
+            Next::ServeInterrupts => self.serve(cpu),
             Next::Reset => self.reset_vm(cpu, index),
             Next::Stop(why) => self.stop_vm(index, why),
         }
@@ -347,25 +492,24 @@ impl Hypervisor {
     // ANCHOR: idle
     /// Nothing to run: sleep until an interrupt or the next deadline.
     fn idle(&mut self, cpu: &mut impl Cpu) {
+        let now = cpu.now();
         let mut deadline = u64::MAX;
         for index in 0..self.count {
             if self.vms[index].state == VmState::Sleeping {
-                let seat = self.seat(index);
-                if let Some(t) = self.vms[index].wake_deadline(seat, cpu) {
+                if let Some(t) = self.wake_deadline(cpu, index, now.ticks) {
                     deadline = deadline.min(t);
                 }
             }
         }
-        cpu.route_timers(true, false);
+        self.route(cpu, true, false);
         // Wake at least every IDLE_POLL_MICROS even with nothing due: a
         // backstop, should an interrupt ever fail to arrive.
-        let now = cpu.now();
         let backstop = now.ticks + now.freq * IDLE_POLL_MICROS / MICROS_PER_SECOND;
-        cpu.set_hyp_deadline(deadline.min(backstop));
+        self.arm(cpu, deadline.min(backstop));
         if !cpu.console_input_waiting() {
             cpu.wait_for_interrupt();
         }
-        cpu.serve_interrupts();
+        self.serve(cpu);
     }
     // ANCHOR_END: idle
 
@@ -387,13 +531,27 @@ impl Hypervisor {
         self.wake_sleepers(cpu, now);
         let slice_over = now >= self.slice_end;
         let states = self.states();
-        let urgent = self.urgent.take();
+        // Input moves a VM ahead of the rotation only while it has used
+        // less than a slice since its last turn or since it last slept: a
+        // busy VM that is typed (or pasted) into still shares the CPU.
+        let urgent = self
+            .urgent
+            .take()
+            .filter(|&u| self.boost_used[u] < self.slice_ticks);
         match scheduler::pick(&states[..self.count], self.current, slice_over, urgent) {
             Some(index) => {
                 if self.current != Some(index) || slice_over {
                     let weight = self.vms[index].config.map_or(1, |c| c.weight);
-                    let freq = cpu.now().freq;
-                    self.slice_end = now + scheduler::slice_ticks(weight, SLICE_MICROS, freq);
+                    let slice = scheduler::slice_ticks(weight, SLICE_MICROS, cpu.now().freq);
+                    if urgent == Some(index) {
+                        // Hurried by input: what is left of its slice.
+                        let left = slice.saturating_sub(self.boost_used[index]);
+                        self.slice_end = now + left;
+                    } else {
+                        // Its turn in the rotation: a whole slice.
+                        self.slice_end = now + slice;
+                        self.boost_used[index] = 0;
+                    }
                 }
                 self.current = Some(index);
                 self.run_once(cpu, index, now);
@@ -403,3 +561,16 @@ impl Hypervisor {
     }
     // ANCHOR_END: step
 }
+
+// ANCHOR: may_stay
+/// Whether a guest whose exit the fast path served may run again at once,
+/// without the loop: no physical interrupt is pending (console input for
+/// any VM, the EL2 timer: the slice's end, a sleeper's wake-up, a device
+/// deadline), the deadline the EL2 timer was armed with has not passed
+/// (its interrupt may not be visible yet), and the VM's interrupt lines
+/// cannot have changed behind the loop's back. The loop's decisions all
+/// still hold then: the slow path is the one place they are made.
+pub fn may_stay(cpu: &impl Cpu, deadline: u64, lines_tracked: bool) -> bool {
+    lines_tracked && !cpu.irq_pending() && cpu.now().ticks < deadline
+}
+// ANCHOR_END: may_stay

@@ -20,4 +20,6 @@ pub mod trace;
 #[cfg(test)]
 pub mod fake_cpu;
 #[cfg(test)]
+mod fast_tests;
+#[cfg(test)]
 mod tests;

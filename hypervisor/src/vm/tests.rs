@@ -19,10 +19,10 @@ use std::vec::Vec;
 const EC_SHIFT: u64 = 26;
 const IL: u64 = 1 << 25;
 const EC_UNKNOWN: u64 = 0x00;
-const EC_WFX: u64 = 0x01;
-const EC_HVC64: u64 = 0x16;
+pub(super) const EC_WFX: u64 = 0x01;
+pub(super) const EC_HVC64: u64 = 0x16;
 const EC_SMC64: u64 = 0x17;
-const EC_SYSREG: u64 = 0x18;
+pub(super) const EC_SYSREG: u64 = 0x18;
 const EC_IABT_LOWER: u64 = 0x20;
 const EC_DABT_LOWER: u64 = 0x24;
 /// The FIQ vector from a lower EL in AArch64.
@@ -31,28 +31,28 @@ const VECTOR_LOWER_FIQ: u64 = 10;
 /// Each test VM's RAM, and where the first one sits in host memory.
 const RAM: u64 = 1 << 20;
 const POOL: u64 = 0x1000_0000;
-const ENTRY: u64 = 0x8_0000;
+pub(super) const ENTRY: u64 = 0x8_0000;
 const IMAGE: &[u8] = &[0x1f, 0x20, 0x03, 0xd5];
-const SLICE: u64 = FREQ * SLICE_MICROS / 1_000_000;
+pub(super) const SLICE: u64 = FREQ * SLICE_MICROS / 1_000_000;
 
 /// PSCI function ids and answers (Arm DEN0022).
-const PSCI_VERSION: u64 = 0x8400_0000;
+pub(super) const PSCI_VERSION: u64 = 0x8400_0000;
 const PSCI_CPU_ON_64: u64 = 0xc400_0003;
-const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
+pub(super) const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
 const PSCI_SYSTEM_RESET: u64 = 0x8400_0009;
 const PSCI_FEATURES: u64 = 0x8400_000a;
 const NOT_SUPPORTED: u64 = -1i64 as u64;
 const ALREADY_ON: u64 = -4i64 as u64;
 
 /// Devices of the virtual board the tests program.
-const LOCAL_TIMER_CONTROL: u64 = 0x4000_0040;
-const CNTVIRQ_IRQ: u64 = 1 << 3;
+pub(super) const LOCAL_TIMER_CONTROL: u64 = 0x4000_0040;
+pub(super) const CNTVIRQ_IRQ: u64 = 1 << 3;
 const ST_C1: u64 = 0x3f00_3010;
-const ENABLE_IRQS_1: u64 = 0x3f00_b210;
+pub(super) const ENABLE_IRQS_1: u64 = 0x3f00_b210;
 const ST_MATCH_1: u64 = 1 << 1;
-const AUX_MU_LSR: u64 = 0x3f21_5054;
+pub(super) const AUX_MU_LSR: u64 = 0x3f21_5054;
 /// CNTV_CTL_EL0.ENABLE.
-const CNTV_ENABLE: u64 = 1;
+pub(super) const CNTV_ENABLE: u64 = 1;
 
 fn config(index: usize, blobs: &'static [Blob], boot_x0: u64) -> VmConfig {
     VmConfig {
@@ -70,12 +70,12 @@ fn config(index: usize, blobs: &'static [Blob], boot_x0: u64) -> VmConfig {
 }
 
 /// `n` VMs created on a fake CPU whose counter stands at 1000.
-fn machine(n: usize) -> (Hypervisor, FakeCpu) {
+pub(super) fn machine(n: usize) -> (Hypervisor, FakeCpu) {
     let configs: Vec<VmConfig> = (0..n).map(|i| config(i, &[], 0)).collect();
     machine_with(configs)
 }
 
-fn machine_with(configs: Vec<VmConfig>) -> (Hypervisor, FakeCpu) {
+pub(super) fn machine_with(configs: Vec<VmConfig>) -> (Hypervisor, FakeCpu) {
     let consoles: &'static Consoles = Box::leak(Box::new(Consoles::new()));
     let configs: &'static [VmConfig] = Box::leak(configs.into_boxed_slice());
     let mut hyp = Hypervisor::new(consoles);
@@ -84,12 +84,12 @@ fn machine_with(configs: Vec<VmConfig>) -> (Hypervisor, FakeCpu) {
     (hyp, cpu)
 }
 
-fn esr(ec: u64, iss: u64) -> u64 {
+pub(super) fn esr(ec: u64, iss: u64) -> u64 {
     (ec << EC_SHIFT) | IL | iss
 }
 
 /// Write a register of VM `index`'s virtual board, as its guest would.
-fn poke(hyp: &mut Hypervisor, cpu: &mut FakeCpu, index: usize, ipa: u64, value: u64) {
+pub(super) fn poke(hyp: &mut Hypervisor, cpu: &mut FakeCpu, index: usize, ipa: u64, value: u64) {
     let seat = hyp.seat(index);
     let (board, mut env) = hyp.vms[index].env(seat, cpu);
     board
@@ -327,7 +327,15 @@ fn hvc_answers_in_x0_and_smc_also_steps_over_the_instruction() {
 }
 
 /// ISS of a trapped MRS/MSR (ESR EC 0x18): Op0, Op2, Op1, CRn, Rt, CRm, dir.
-fn sysreg_iss(op0: u64, op1: u64, crn: u64, crm: u64, op2: u64, rt: u64, read: bool) -> u64 {
+pub(super) fn sysreg_iss(
+    op0: u64,
+    op1: u64,
+    crn: u64,
+    crm: u64,
+    op2: u64,
+    rt: u64,
+    read: bool,
+) -> u64 {
     (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | read as u64
 }
 
@@ -356,13 +364,13 @@ fn trapped_system_registers_are_emulated() {
 }
 
 /// ISS of a data abort with a valid syndrome: ISV, SAS, SRT, WnR, DFSC.
-fn dabt_iss(size_log2: u64, rt: u64, write: bool, dfsc: u64) -> u64 {
+pub(super) fn dabt_iss(size_log2: u64, rt: u64, write: bool, dfsc: u64) -> u64 {
     (1 << 24) | (size_log2 << 22) | (rt << 16) | ((write as u64) << 6) | dfsc
 }
 /// A stage-2 translation fault, level 1.
-const DFSC_TRANSLATION_L1: u64 = 0b00_0101;
+pub(super) const DFSC_TRANSLATION_L1: u64 = 0b00_0101;
 
-fn data_abort(ipa: u64, iss: u64) -> Exit {
+pub(super) fn data_abort(ipa: u64, iss: u64) -> Exit {
     let mut exit = Exit::sync(esr(EC_DABT_LOWER, iss), 0);
     exit.hpfar = (ipa >> 12) << 4;
     exit.far = ipa & 0xfff;

@@ -14,6 +14,20 @@ pub fn wait_for_interrupt() {
     asm::wfi();
 }
 
+/// ISR_EL1.I: an IRQ is pending. Read at EL2 it shows the physical IRQ
+/// line of this core, masked or not (the virtual one only at EL1 with
+/// HCR_EL2.IMO set).
+const ISR_EL1_I: u64 = 1 << 7;
+
+/// Whether a physical IRQ is pending on this core (ISR_EL1.I), without
+/// touching any device: the hypervisor runs with IRQs masked and looks.
+pub fn irq_pending() -> bool {
+    let isr: u64;
+    // SAFETY: reading ISR_EL1 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, isr_el1", out(reg) isr, options(nomem, nostack)) };
+    isr & ISR_EL1_I != 0
+}
+
 /// Stop this core for good, with interrupts masked.
 pub fn halt() -> ! {
     DAIF.write(DAIF::D::Masked + DAIF::A::Masked + DAIF::I::Masked + DAIF::F::Masked);

@@ -72,7 +72,7 @@ macro_rules! exception_classes {
             }
 
             /// The EC value.
-            pub fn ec(self) -> u8 {
+            pub const fn ec(self) -> u8 {
                 match self {
                     $(Self::$name => $ec,)*
                     Self::Other(ec) => ec,

@@ -4,7 +4,8 @@
 //! list, and the benchmark lists `guests/bench-alone.list` and
 //! `guests/bench-three.list`) and with the benchmark guest natively, and
 //! measures: time to the prompt, key latency and a 64 KiB paste into echo,
-//! the benchmark guest's figures side by side natively and as the only VM,
+//! the benchmark guest's figures side by side natively and as the only VM
+//! (with its output benchmark: 64 KiB printed as fast as it can),
 //! how fairly three busy VMs share the CPU, and the hypervisor's size. It
 //! prints a table and, with `--json FILE`, writes the figures as JSON.
 //!
@@ -55,9 +56,9 @@ const USAGE: &str =
                 spends outside the emulated instructions
   --linux       only the Linux guest's boot, natively and as VM 4
   --trap-profile
-                instead of the benchmarks: single-step one HVC of the
-                benchmark guest through ferrovisor with gdb-multiarch and
-                show which code its instructions belong to";
+                instead of the benchmarks: single-step one HVC and one MMIO
+                read of the benchmark guest through ferrovisor with
+                gdb-multiarch and show which code their instructions belong to";
 
 /// QEMU's option that makes the guest's counter count instructions: with
 /// shift 0 one instruction is one nanosecond of emulated time.
@@ -221,8 +222,8 @@ fn main() -> ExitCode {
     if options.trap_profile {
         let elf = root.join(BENCH_ALONE_ELF);
         return match trap_profile::trace(&root.join(BENCH_ALONE), &elf, &root.join(BENCH_NATIVE)) {
-            Ok(steps) => {
-                print!("{}", trap_profile::report(&steps));
+            Ok(profile) => {
+                print!("{}", trap_profile::report(&profile));
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -80,6 +80,12 @@ impl Results {
         let vi = |name: &str| icount.and_then(|g| over(&g.vm, name)).map(|t| t * per_tick);
         let n = |name: &str| native.and_then(|r| over(r, name));
         let v = |name: &str| vm.and_then(|r| over(r, name));
+        let output_rate =
+            |o: Option<&crate::scenarios::Output>| o.map(|o| o.bytes as f64 / o.seconds);
+        let output_vm = guest.and_then(|g| g.output_vm.as_ref());
+        let output_native = guest.and_then(|g| g.output_native.as_ref());
+        let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+        let paste_rate = |c: Option<&Console>| c.map(|c| c.paste_bytes as f64 / c.paste_seconds);
         vec![
             fig("boot_to_prompt_s", boot.and_then(median)),
             fig("key_latency_ms_median", key_ms.and_then(median)),
@@ -108,6 +114,26 @@ impl Results {
             fig(
                 "paste_bytes_per_s_native",
                 console_native.map(|c| c.paste_bytes as f64 / c.paste_seconds),
+            ),
+            fig(
+                "key_latency_ratio",
+                ratio(key_ms.and_then(median), key_ms_native.and_then(median)),
+            ),
+            fig(
+                "paste_ratio",
+                ratio(paste_rate(console), paste_rate(console_native)),
+            ),
+            fig("output_bytes", output_vm.map(|o| o.bytes as f64)),
+            fig("output_lost_bytes", output_vm.map(|o| o.lost as f64)),
+            fig(
+                "output_lost_bytes_native",
+                output_native.map(|o| o.lost as f64),
+            ),
+            fig("output_bytes_per_s", output_rate(output_vm)),
+            fig("output_bytes_per_s_native", output_rate(output_native)),
+            fig(
+                "output_ratio",
+                ratio(output_rate(output_vm), output_rate(output_native)),
             ),
             fig(
                 "cpu_ratio_alone",
@@ -449,6 +475,34 @@ const ROWS: &[Row] = &[
         "paste_bytes_per_s_native",
         0,
     ),
+    Row {
+        target: Some((">= 0.8", |v| v >= 0.8)),
+        ..plain("paste ratio (VM/native)", "paste_ratio", 2)
+    },
+    Row {
+        target: Some(("<= 2", |v| v <= 2.0)),
+        ..plain("key latency ratio (VM/native)", "key_latency_ratio", 2)
+    },
+    plain("output (bytes)", "output_bytes", 0),
+    Row {
+        target: Some(("0", |v| v == 0.0)),
+        ..both(
+            "output, bytes lost",
+            "output_lost_bytes",
+            "output_lost_bytes_native",
+            0,
+        )
+    },
+    both(
+        "output, bytes/s",
+        "output_bytes_per_s",
+        "output_bytes_per_s_native",
+        0,
+    ),
+    Row {
+        target: Some((">= 0.5", |v| v >= 0.5)),
+        ..plain("output ratio (VM/native)", "output_ratio", 2)
+    },
     both(
         "CPU workload (ticks)",
         "cpu_ticks_vm",
@@ -524,18 +578,24 @@ const ROWS: &[Row] = &[
         "wfi_timer_irq_latency_ticks_native_p99",
         0,
     ),
-    both(
-        "HVC round trip (instructions)",
-        "hvc_round_trip_instructions",
-        "hvc_round_trip_instructions_native",
-        0,
-    ),
-    both(
-        "MMIO read round trip (instructions)",
-        "mmio_round_trip_instructions",
-        "mmio_round_trip_instructions_native",
-        0,
-    ),
+    Row {
+        target: Some(("<= 150", |v| v <= 150.0)),
+        ..both(
+            "HVC round trip (instructions)",
+            "hvc_round_trip_instructions",
+            "hvc_round_trip_instructions_native",
+            0,
+        )
+    },
+    Row {
+        target: Some(("<= 300", |v| v <= 300.0)),
+        ..both(
+            "MMIO read round trip (instructions)",
+            "mmio_round_trip_instructions",
+            "mmio_round_trip_instructions_native",
+            0,
+        )
+    },
     both(
         "timer IRQ latency (instructions)",
         "timer_irq_latency_instructions",

@@ -172,7 +172,50 @@ pub struct SideBySide {
     pub host_cpu_ratios: Vec<f64>,
     /// The guest's counter frequency (Hz).
     pub freq: u64,
+    /// The output benchmark natively.
+    pub output_native: Option<Output>,
+    /// The output benchmark in the VM (which has the console's focus).
+    pub output_vm: Option<Output>,
 }
+
+/// One run of the benchmark guest's output benchmark (`o`).
+pub struct Output {
+    /// Bytes the guest said it would print.
+    pub bytes: usize,
+    /// Bytes that did not arrive.
+    pub lost: usize,
+    /// Seconds from the start marker to the end marker, on the host.
+    pub seconds: f64,
+}
+
+/// The start and end markers of the output benchmark.
+const OUTPUT_START: &str = "bench: output start bytes=";
+const OUTPUT_DONE: &str = "bench: output done";
+
+// ANCHOR: output
+/// Type `o` and time the guest's output on this side of the wire, from
+/// the end of its start line to the start of its end line; count what
+/// arrived in between.
+fn output(qemu: &mut Qemu) -> Output {
+    qemu.send(b"o");
+    qemu.expect(OUTPUT_START, STEP_TIMEOUT);
+    let line = qemu.expect("\n", STEP_TIMEOUT);
+    let start = Instant::now();
+    let body = qemu.expect(OUTPUT_DONE, BENCH_TIMEOUT);
+    let seconds = start.elapsed().as_secs_f64();
+    qemu.expect(BENCH_READY, STEP_TIMEOUT);
+    let bytes: usize = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no byte count in: {line}"));
+    let got = body.len() - OUTPUT_DONE.len();
+    Output {
+        bytes,
+        lost: bytes.saturating_sub(got),
+        seconds,
+    }
+}
+// ANCHOR_END: output
 
 /// What the guest prints when it has timed its workload once.
 const BENCH_WORK: &str = "bench: work";
@@ -181,7 +224,8 @@ const BENCH_WORK: &str = "bench: work";
 /// Boot the benchmark guest natively and ferrovisor with the guest as its
 /// only VM, both at once. Then run the guest's benchmark (`key`) `rounds`
 /// times on each, one machine at a time while the other sleeps at bench's
-/// menu, and time the CPU workload `pairs` times on both machines at once,
+/// menu, then the output benchmark on each, and time the CPU workload
+/// `pairs` times on both machines at once,
 /// so that whatever else the host is doing slows both alike.
 pub fn side_by_side(
     native: &Path,
@@ -221,6 +265,8 @@ pub fn side_by_side(
         work_ratios: Vec::new(),
         host_cpu_ratios: Vec::new(),
         freq: 0,
+        output_native: None,
+        output_vm: None,
     };
     for _ in 0..rounds {
         let (runs, freq) = benchmark(&mut native, key);
@@ -228,6 +274,9 @@ pub fn side_by_side(
         result.freq = freq;
         result.vm.extend(benchmark(&mut vm, key).0);
     }
+    // The output benchmark, one machine at a time like the benchmark.
+    result.output_native = Some(output(&mut native));
+    result.output_vm = Some(output(&mut vm));
     // ANCHOR: pairs
     for _ in 0..pairs {
         // Both start at the same moment, so both see the same host load.

@@ -1,18 +1,23 @@
 # GDB script for `bench-driver --trap-profile` (scripts/harness/src/bin/bench-driver/):
-# single-step one HVC of the benchmark guest through ferrovisor and print
-# every instruction executed, with its exception level and the function
-# (and the functions inlined into it) it belongs to.
+# single-step one HVC and then one MMIO read of the benchmark guest through
+# ferrovisor and print every instruction executed, with its exception level
+# and the function (and the functions inlined into it) it belongs to.
 #
 # The driver starts gdb-multiarch with the hypervisor's ELF file, connected
-# to QEMU, and sets $hvc_address to the guest's `hvc #0`. The hypervisor
+# to QEMU, and sets $hvc_address to the guest's `hvc #0` and $mmio_address
+# to its timed load of AUX_MU_LSR. The hypervisor
 # and the guest both live at 0x80000 (one physically, one in guest physical
 # memory), so an address alone is ambiguous: PSTATE's EL field tells them
 # apart, and only EL2 addresses are looked up in the hypervisor's symbols.
+
+import re
 
 import gdb
 
 # Most instructions to follow before giving up.
 LIMIT = 100000
+# The lower-EL AArch64 synchronous entry of the EL2 vector table.
+LOWER_SYNC = 0x400
 # PSTATE.EL, bits [3:2].
 EL_SHIFT, EL_MASK = 2, 3
 
@@ -39,24 +44,48 @@ def functions(pc):
     return names
 
 
-gdb.execute("set pagination off")
-hvc = int(gdb.parse_and_eval("$hvc_address"))
-gdb.execute("break *%#x" % hvc, to_string=True)
-print("armed", flush=True)
-# The hypervisor may run code at the same address: wait for the guest's.
-while True:
-    gdb.execute("continue", to_string=True)
-    if state()[0] == 1:
-        break
-gdb.execute("delete", to_string=True)
+def stop_at(address, el):
+    """Run until the CPU is at `address` at exception level `el`."""
+    gdb.execute("break *%#x" % address, to_string=True)
+    # The hypervisor and the guest both have code at low addresses.
+    while True:
+        gdb.execute("continue", to_string=True)
+        if state()[0] == el:
+            break
+    gdb.execute("delete", to_string=True)
 
+
+def follow(name, address, via_vector=False):
+    """Stop at the guest's instruction at `address` (at EL1), then single-step
+    until the guest is at the instruction after it, printing every step.
+    With `via_vector`, the trap is caught at EL2's lower-EL synchronous
+    vector instead of by stepping the trapping instruction (QEMU's single
+    step runs a load's stage-2 abort and its whole handling as one step)."""
+    stop_at(address, 1)
+    print("begin %s" % name, flush=True)
+    if via_vector:
+        print("step 1 %x guest" % address)
+        where = gdb.execute("info address __exception_vectors", to_string=True)
+        vector = int(re.search(r"0x[0-9a-f]+", where).group(0), 16) + LOWER_SYNC
+        stop_at(vector, 2)
+    for _ in range(LIMIT):
+        el, pc = state()
+        if el == 2 and pc not in names:
+            names[pc] = " <- ".join(functions(pc))
+        print("step %d %x %s" % (el, pc, names.get(pc, "guest") if el == 2 else "guest"))
+        if el == 1 and pc == address + 4:
+            break
+        gdb.execute("stepi", to_string=True)
+
+
+gdb.execute("set pagination off")
 names = {}
-for _ in range(LIMIT):
-    el, pc = state()
-    if el == 2 and pc not in names:
-        names[pc] = " <- ".join(functions(pc))
-    print("step %d %x %s" % (el, pc, names.get(pc, "guest") if el == 2 else "guest"))
-    if el == 1 and pc == hvc + 4:
-        break
-    gdb.execute("stepi", to_string=True)
+hvc = int(gdb.parse_and_eval("$hvc_address"))
+mmio = int(gdb.parse_and_eval("$mmio_address"))
+# The machine is stopped while the debugger is attached: the driver may
+# type the benchmark's key now, and the guest starts at the `continue`.
+print("armed", flush=True)
+# The benchmark times its HVCs first, then its MMIO reads.
+follow("hvc", hvc)
+follow("mmio", mmio, via_vector=True)
 gdb.execute("detach", to_string=True)

@@ -3,8 +3,9 @@
 //! ferrovisor runs the benchmark guest as its only VM in QEMU with a GDB
 //! server; `trap-profile.py`, run by `gdb-multiarch`, stops at the guest's
 //! `hvc #0` and single-steps until the guest is back at the instruction
-//! after it, naming the function of every instruction run at EL2. This
-//! module sorts those instructions into the parts of the round trip.
+//! after it, naming the function of every instruction run at EL2; then the
+//! same for the guest's timed load of AUX_MU_LSR (an emulated MMIO read).
+//! This module sorts those instructions into the parts of the round trip.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -18,6 +19,13 @@ use ferrovisor_harness::{workspace_root, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 const LOAD_ADDRESS: u64 = 0x8_0000;
 /// The encoding of `hvc #0`.
 const HVC_0: u32 = 0xd400_0002;
+/// `mrs xN, cntvct_el0`, N in the low five bits: the guest's start stamp.
+const MRS_CNTVCT: u32 = 0xd53b_e040;
+const MRS_RT_MASK: u32 = !0x1f;
+/// `ldr wT, [xN, #imm]` (LDR immediate, unsigned offset), imm12, N and T
+/// in the low 22 bits: the timed device read right after the start stamp.
+const LDR_W_UNSIGNED_OFFSET: u32 = 0xb940_0000;
+const LDR_OPERANDS_MASK: u32 = !0x3f_ffff;
 /// The GDB script, relative to the workspace root.
 const SCRIPT: &str = "scripts/harness/src/bin/bench-driver/trap-profile.py";
 /// The debugger (installed by scripts/common.sh).
@@ -41,19 +49,44 @@ pub fn hvc_address(image: &[u8]) -> Option<u64> {
         .map(|i| LOAD_ADDRESS + (i * INSTRUCTION_BYTES) as u64)
 }
 
+/// The address of the benchmark guest's timed MMIO read in a raw guest
+/// image: the first `ldr wT, [xN, #imm]` straight after an `mrs xM, cntvct_el0`
+/// (`measure::mmio_round_trips`, whose start stamp comes just before).
+pub fn mmio_address(image: &[u8]) -> Option<u64> {
+    let words: Vec<u32> = image
+        .chunks_exact(INSTRUCTION_BYTES)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    words
+        .windows(2)
+        .position(|pair| {
+            pair[0] & MRS_RT_MASK == MRS_CNTVCT
+                && pair[1] & LDR_OPERANDS_MASK == LDR_W_UNSIGNED_OFFSET
+        })
+        .map(|i| LOAD_ADDRESS + ((i + 1) * INSTRUCTION_BYTES) as u64)
+}
+
+/// The two round trips traced.
+pub struct Profile {
+    /// One HVC.
+    pub hvc: Vec<Step>,
+    /// One MMIO read of AUX_MU_LSR.
+    pub mmio: Vec<Step>,
+}
+
 // ANCHOR: categories
 /// The part of the round trip an instruction belongs to, from the
 /// functions it is part of.
 pub fn part(el: u8, functions: &str) -> &'static str {
     let has = |s: &str| functions.contains(s);
     if el != 2 {
-        "the guest: hvc, and the instruction after it"
+        "the guest: the trapping instruction, and the one after it"
     } else if has("__guest_") || has("__exception_vectors") {
         "world switch (vectors.s, world_switch.s)"
     } else if has("emu::") || has("compiler_builtins") {
-        "virtual board: interrupt lines, deadlines (emu/)"
-    } else if has("vm::exits") || has("esr::") {
-        "decoding the exit, answering the HVC (vm/exits.rs)"
+        "virtual board: devices, interrupt lines, deadlines (emu/)"
+    } else if has("vm::exits") || has("esr::") || has("vm::decode") {
+        "decoding the exit, answering it (vm/exits.rs)"
     } else if has("console::") {
         "console: polling the UART for input"
     } else {
@@ -78,11 +111,13 @@ fn short(function: &str) -> String {
     out
 }
 
-/// Trace one HVC of the benchmark guest through the hypervisor `image`,
-/// whose ELF file is `elf`; `guest` is the guest's raw image.
-pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Vec<Step>, String> {
+/// Trace one HVC and one MMIO read of the benchmark guest through the
+/// hypervisor `image`, whose ELF file is `elf`; `guest` is the guest's raw
+/// image.
+pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Profile, String> {
     let guest = std::fs::read(guest).map_err(|e| format!("{}: {e}", guest.display()))?;
     let hvc = hvc_address(&guest).ok_or("the guest has no `hvc #0`")?;
+    let mmio = mmio_address(&guest).ok_or("the guest has no timed MMIO read")?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port for the GDB server: {e}"))?
@@ -102,6 +137,8 @@ pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Vec<Step>, String
         .arg(format!("target remote 127.0.0.1:{port}"))
         .arg("-ex")
         .arg(format!("set $hvc_address = {hvc:#x}"))
+        .arg("-ex")
+        .arg(format!("set $mmio_address = {mmio:#x}"))
         .arg("-x")
         .arg(workspace_root().join(SCRIPT))
         .stdout(Stdio::piped())
@@ -109,16 +146,27 @@ pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Vec<Step>, String
         .spawn()
         .map_err(|e| format!("cannot start {GDB}: {e}"))?;
     let lines = BufReader::new(gdb.stdout.take().expect("piped")).lines();
-    let mut steps = Vec::new();
+    let mut profile = Profile {
+        hvc: Vec::new(),
+        mmio: Vec::new(),
+    };
+    let mut in_mmio = false;
     for line in lines.map_while(Result::ok) {
         if line == "armed" {
-            // The breakpoint is set: start the quick benchmark's HVCs.
+            // The debugger holds the machine: type the quick benchmark's key.
             qemu.send(b"q");
+        } else if line == "begin mmio" {
+            in_mmio = true;
         } else if let Some(step) = line.strip_prefix("step ") {
             let mut words = step.splitn(3, ' ');
             let (Some(el), Some(_pc), Some(functions)) = (words.next(), words.next(), words.next())
             else {
                 continue;
+            };
+            let steps = if in_mmio {
+                &mut profile.mmio
+            } else {
+                &mut profile.hvc
             };
             steps.push(Step {
                 el: el.parse().unwrap_or(0),
@@ -127,18 +175,27 @@ pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Vec<Step>, String
         }
     }
     let _ = gdb.wait();
-    if steps.is_empty() {
-        return Err(format!("{GDB} traced nothing"));
+    if profile.hvc.is_empty() || profile.mmio.is_empty() {
+        return Err(format!("{GDB} traced nothing (or only the HVC)"));
     }
     // The guest carries on after the debugger detached.
     qemu.expect("bench: done", STEP_TIMEOUT);
-    Ok(steps)
+    Ok(profile)
 }
 
 // ANCHOR: report
-/// The instructions of the round trip by part, and the functions that ran
+/// Both round trips' reports.
+pub fn report(profile: &Profile) -> String {
+    format!(
+        "{}\n{}",
+        report_one("one HVC round trip", &profile.hvc),
+        report_one("one MMIO read round trip (AUX_MU_LSR)", &profile.mmio)
+    )
+}
+
+/// The instructions of one round trip by part, and the functions that ran
 /// the most instructions.
-pub fn report(steps: &[Step]) -> String {
+fn report_one(what: &str, steps: &[Step]) -> String {
     let total = steps.len();
     let mut parts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut functions: BTreeMap<String, usize> = BTreeMap::new();
@@ -148,7 +205,7 @@ pub fn report(steps: &[Step]) -> String {
             *functions.entry(short(&step.functions)).or_default() += 1;
         }
     }
-    let mut out = format!("one HVC round trip: {total} instructions\n");
+    let mut out = format!("{what}: {total} instructions\n");
     let mut parts: Vec<_> = parts.into_iter().collect();
     parts.sort_by_key(|p| std::cmp::Reverse(p.1));
     for (part, n) in parts {
@@ -180,10 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_timed_mmio_read() {
+        // isb; mrs x9, cntvct_el0; ldr w10, [x11, #84]; str w0, [x0]
+        let words: [u32; 4] = [0xd503_3fdf, 0xd53b_e049, 0xb940_556a, 0xb900_0000];
+        let image: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(mmio_address(&image), Some(LOAD_ADDRESS + 8));
+        assert_eq!(mmio_address(&image[8..]), None);
+    }
+
+    #[test]
     fn sorts_instructions_into_parts() {
         assert_eq!(
             part(1, "guest"),
-            "the guest: hvc, and the instruction after it"
+            "the guest: the trapping instruction, and the one after it"
         );
         assert!(part(2, "__guest_exit").starts_with("world switch"));
         assert!(part(2, "ferrovisor::emu::aux::Aux::read <- x").starts_with("virtual board"));

@@ -1,0 +1,324 @@
+//! Host tests of the trap fast path and of the loop's per-exit work,
+//! against the fake CPU: which exits a guest may return from without the
+//! main loop (an HVC, the mini UART's data and status registers) and every
+//! rule that sends it back to the loop instead (a physical interrupt, the
+//! end of the slice, a sleeper's wake-up, an interrupt line that changed,
+//! any other device, a pending virtual timer interrupt); the EL2 timer
+//! and the timer routing written only when they change; and input that
+//! hurries the focused VM without letting it starve the others.
+
+extern crate std;
+
+use super::fake_cpu::{Exit, FakeCpu};
+use super::machine::{Focus, Hypervisor};
+use super::state::{VmState, Why};
+use super::tests::{
+    dabt_iss, data_abort, esr, machine, poke, sysreg_iss, AUX_MU_LSR, CNTVIRQ_IRQ, CNTV_ENABLE,
+    DFSC_TRANSLATION_L1, EC_HVC64, EC_SYSREG, EC_WFX, ENABLE_IRQS_1, ENTRY, LOCAL_TIMER_CONTROL,
+    PSCI_SYSTEM_OFF, PSCI_VERSION, SLICE,
+};
+
+/// The mini UART's data register and interrupt enable register.
+const AUX_MU_IO: u64 = 0x3f21_5040;
+const AUX_MU_IER: u64 = 0x3f21_5044;
+/// AUX_MU_IER_REG bit 0 (erratum): the receive interrupt; bit 1 the
+/// transmit interrupt.
+const ENABLE_RECEIVE_INTERRUPT: u64 = 1 << 0;
+const ENABLE_TRANSMIT_INTERRUPT: u64 = 1 << 1;
+/// The AUX interrupt's bit in ENABLE_IRQS_1 (peripheral interrupt 29).
+const IRQ_AUX: u32 = 29;
+/// What PSCI_VERSION answers: 1.1.
+const PSCI_1_1: u64 = 0x1_0001;
+/// How long a scripted guest runs between two traps.
+const GAP: u64 = 10;
+
+/// An HVC with function id `function`, after `ticks` of running.
+fn hvc(function: u64, ticks: u64) -> Exit {
+    let mut exit = Exit::sync(esr(EC_HVC64, 0), ticks);
+    exit.regs[0] = Some((0, function));
+    exit
+}
+
+/// A 32-bit load of `ipa` into x3.
+fn load(ipa: u64) -> Exit {
+    let mut exit = data_abort(ipa, dabt_iss(2, 3, false, DFSC_TRANSLATION_L1));
+    exit.ticks = GAP;
+    exit
+}
+
+/// A 32-bit store of `value` from x4 to `ipa`.
+fn store(ipa: u64, value: u64) -> Exit {
+    let mut exit = data_abort(ipa, dabt_iss(2, 4, true, DFSC_TRANSLATION_L1));
+    exit.regs[0] = Some((4, value));
+    exit.ticks = GAP;
+    exit
+}
+
+/// A read of CNTPCT_EL0: a slow exit that resumes the guest.
+fn counter_read() -> Exit {
+    Exit::sync(esr(EC_SYSREG, sysreg_iss(3, 3, 14, 0, 1, 5, true)), GAP)
+}
+
+/// Two VMs both runnable (so VM 0's slice counts), and the fake CPU.
+fn contended() -> (Hypervisor, FakeCpu) {
+    machine(2)
+}
+
+// ---- what the fast path serves ----
+
+// ANCHOR: fast_hvc_test
+#[test]
+fn hvcs_are_answered_without_the_loop() {
+    let (mut hyp, mut cpu) = contended();
+    for _ in 0..3 {
+        cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    }
+    cpu.script.push_back(Exit::irq(GAP));
+    hyp.step(&mut cpu);
+    // One pass of the loop: four runs of VM 0, the loop's work done once.
+    assert_eq!(cpu.runs, [0, 0, 0, 0]);
+    assert_eq!(hyp.vms[0].frame.x[0], PSCI_1_1);
+    assert_eq!(hyp.vms[0].exits.hvc, 3, "every exit is still counted");
+    assert_eq!(cpu.deadline_writes, 1);
+    assert_eq!(cpu.route_writes, 1);
+    assert_eq!(cpu.interrupts_served, 1, "the IRQ went to the loop");
+}
+// ANCHOR_END: fast_hvc_test
+
+#[test]
+fn mini_uart_status_reads_and_data_writes_stay_fast() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    for &byte in b"hi" {
+        cpu.script.push_back(load(AUX_MU_LSR));
+        cpu.script.push_back(store(AUX_MU_IO, u64::from(byte)));
+    }
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0; 5], "four traps and the IRQ that ends it");
+    assert_eq!(cpu.console, b"hi", "a focused VM's output on the wire");
+    assert_eq!(hyp.vms[0].frame.x[3], 0x60, "LSR: transmitter empty, idle");
+    assert_eq!(
+        hyp.vms[0].frame.pc,
+        ENTRY + 4 * 4,
+        "each access stepped over"
+    );
+    assert_eq!(hyp.vms[0].exits.mmio, 4);
+}
+
+// ---- when it must hand the exit to the loop ----
+
+// ANCHOR: fast_rules_test
+#[test]
+fn a_pending_physical_interrupt_ends_the_fast_path() {
+    // Console input (for any VM) and the EL2 timer arrive as a physical
+    // IRQ, masked at EL2 while the guest is out: only the loop serves it.
+    let (mut hyp, mut cpu) = contended();
+    let mut first = hvc(PSCI_VERSION, GAP);
+    first.irq_arrives = true;
+    cpu.script.push_back(first);
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0], "back to the loop after the first HVC");
+    // The loop serves it before the console, which gives VM 1 its key.
+    hyp.serve_pending(&mut cpu);
+    assert_eq!(cpu.interrupts_served, 1);
+    hyp.focus = Focus::Vm(1);
+    assert!(hyp.give_input(1, b'k'));
+    hyp.step(&mut cpu);
+    // (VM 1 takes the scripted HVC on its own fast path.)
+    assert_eq!(cpu.runs[..2], [0, 1], "the key's VM runs next");
+}
+
+#[test]
+fn the_end_of_the_slice_ends_the_fast_path() {
+    let (mut hyp, mut cpu) = contended();
+    cpu.script.push_back(hvc(PSCI_VERSION, SLICE + 1));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0], "its slice is over: the loop decides");
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs[..2], [0, 1], "and the other VM gets its turn");
+}
+
+#[test]
+fn a_sleeper_due_to_wake_ends_the_fast_path() {
+    let (mut hyp, mut cpu) = contended();
+    // VM 1 sleeps with its virtual timer 500 ticks ahead.
+    poke(&mut hyp, &mut cpu, 1, LOCAL_TIMER_CONTROL, CNTVIRQ_IRQ);
+    hyp.stop_vm(0, Why::StoppedByUser);
+    let cval = cpu.ticks.get() + 500 - hyp.vms[1].cntvoff;
+    let mut wfi = Exit::sync(esr(EC_WFX, 0), GAP);
+    wfi.vtimer = Some((CNTV_ENABLE, cval));
+    cpu.script.push_back(wfi);
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[1].state, VmState::Sleeping);
+    hyp.vms[0].state = VmState::Runnable;
+    // VM 0 makes HVCs; the second one comes after VM 1's deadline.
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    cpu.script.push_back(hvc(PSCI_VERSION, 600));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [1, 0, 0], "back to the loop at VM 1's deadline");
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[1].state, VmState::Runnable, "the loop woke it");
+}
+
+#[test]
+fn a_read_that_changes_the_uart_interrupt_goes_to_the_loop() {
+    let (mut hyp, mut cpu) = contended();
+    poke(&mut hyp, &mut cpu, 0, AUX_MU_IER, ENABLE_RECEIVE_INTERRUPT);
+    assert!(hyp.give_input(0, b'x'));
+    hyp.step(&mut cpu);
+    assert_eq!(
+        cpu.lines,
+        (false, false),
+        "AUX is not enabled in the controller"
+    );
+    poke(&mut hyp, &mut cpu, 0, ENABLE_IRQS_1, 1 << IRQ_AUX);
+    // Reading the last byte lowers the receive interrupt.
+    cpu.script.push_back(load(AUX_MU_IO));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    let runs = cpu.runs.len();
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].frame.x[3], u64::from(b'x'));
+    assert_eq!(cpu.runs.len(), runs + 1, "the lines changed: the loop");
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.lines, (false, false), "and computed them again");
+}
+
+#[test]
+fn any_other_device_goes_to_the_loop() {
+    let (mut hyp, mut cpu) = contended();
+    cpu.script.push_back(store(ENABLE_IRQS_1, 1));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0]);
+    assert_eq!(hyp.vms[0].exits.mmio, 1);
+}
+
+#[test]
+fn while_the_virtual_timer_interrupt_is_pending_every_exit_goes_to_the_loop() {
+    // Delivered as a virtual IRQ, it can be lowered by the guest without a
+    // trap (a write to CNTV_CTL or CNTV_CVAL): the loop must look again.
+    let (mut hyp, mut cpu) = contended();
+    hyp.step(&mut cpu);
+    cpu.vtimer = (CNTV_ENABLE, 0);
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0, 0]);
+}
+
+#[test]
+fn a_psci_call_that_stops_the_vm_goes_to_the_loop() {
+    let (mut hyp, mut cpu) = contended();
+    cpu.script.push_back(hvc(PSCI_SYSTEM_OFF, GAP));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0]);
+    assert_eq!(hyp.vms[0].state, VmState::Off(Why::PoweredOff));
+}
+
+#[test]
+fn tracing_sends_mmio_to_the_loop() {
+    let (mut hyp, mut cpu) = contended();
+    let mut sink = std::string::String::new();
+    hyp.vms[0].trace.set(true, &mut sink).unwrap();
+    cpu.script.push_back(load(AUX_MU_LSR));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs, [0], "the slow path logs the access");
+}
+// ANCHOR_END: fast_rules_test
+
+// ---- the loop's own work ----
+
+#[test]
+fn the_el2_timer_and_the_routing_are_written_only_when_they_change() {
+    let (mut hyp, mut cpu) = contended();
+    for _ in 0..3 {
+        cpu.script.push_back(counter_read());
+    }
+    for _ in 0..3 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(cpu.runs, [0, 0, 0], "three slow exits in one slice");
+    assert_eq!(cpu.deadline_writes, 1, "the slice's end, once");
+    assert_eq!(cpu.route_writes, 1);
+    // Serving the EL2 timer stops it: it is armed again afterwards.
+    cpu.script.push_back(Exit::irq(GAP));
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.deadline_writes, 2);
+}
+
+#[test]
+fn a_sleepers_devices_are_not_looked_at_while_nothing_is_due() {
+    let (mut hyp, mut cpu) = contended();
+    cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Sleeping);
+    // Behind the loop's back (a sleeping guest cannot do this), raise a
+    // line of VM 0: its transmit interrupt, which is always pending. A
+    // look at its devices would wake it; nothing is due, so none is made.
+    poke(&mut hyp, &mut cpu, 0, AUX_MU_IER, ENABLE_TRANSMIT_INTERRUPT);
+    poke(&mut hyp, &mut cpu, 0, ENABLE_IRQS_1, 1 << IRQ_AUX);
+    for _ in 0..3 {
+        cpu.script.push_back(counter_read());
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(hyp.vms[0].state, VmState::Sleeping);
+    assert_eq!(cpu.runs, [0, 1, 1, 1]);
+    // Input for it is a reason to look.
+    assert!(hyp.give_input(0, b'a'));
+    hyp.step(&mut cpu);
+    assert_eq!(hyp.vms[0].state, VmState::Runnable);
+}
+
+// ---- input and the slices ----
+
+// ANCHOR: paste_test
+#[test]
+fn a_paste_into_a_busy_focused_vm_does_not_starve_the_others() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    // VM 0 never sleeps; a key arrives for it before every pass.
+    for _ in 0..40 {
+        assert!(hyp.give_input(0, b'p'));
+        cpu.script.push_back(Exit::irq(SLICE / 8));
+        hyp.step(&mut cpu);
+    }
+    let others = cpu.runs.iter().filter(|&&i| i == 1).count();
+    assert!(
+        others * 3 >= cpu.runs.len(),
+        "VM 1 ran {others} of {} times",
+        cpu.runs.len()
+    );
+}
+
+#[test]
+fn input_still_hurries_a_vm_that_sleeps_between_keys() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), GAP));
+    hyp.step(&mut cpu);
+    poke(&mut hyp, &mut cpu, 0, AUX_MU_IER, ENABLE_RECEIVE_INTERRUPT);
+    poke(&mut hyp, &mut cpu, 0, ENABLE_IRQS_1, 1 << IRQ_AUX);
+    for key in 0..100 {
+        // VM 1 is busy with its slice when the key arrives.
+        cpu.script.push_back(Exit::irq(SLICE / 4));
+        hyp.step(&mut cpu);
+        assert!(hyp.give_input(0, b'k'));
+        let runs = cpu.runs.len();
+        // VM 0 reads the key, then sleeps again.
+        cpu.script.push_back(load(AUX_MU_IO));
+        cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), SLICE / 20));
+        hyp.step(&mut cpu);
+        assert_eq!(cpu.runs[runs], 0, "key {key} was not served at once");
+        while hyp.vms[0].state != VmState::Sleeping {
+            hyp.step(&mut cpu);
+        }
+    }
+}
+// ANCHOR_END: paste_test
