@@ -629,6 +629,9 @@ impl VirtualBoard {
         let value = self
             .aux
             .console_access(offset, write.map(|v| v as u32), env)?;
+        // LAB 2: BEGIN SOLUTION
+        self.count(ipa);
+        // LAB 2: END SOLUTION
         let changed = self.aux.interrupt(env) != before;
         Some((u64::from(value), changed))
     }
