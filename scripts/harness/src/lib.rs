@@ -45,5 +45,5 @@ pub use args::{
     QEMU_BINARY, QEMU_EXTRA_ARGS_VAR,
 };
 pub use paths::{image_path, log_path, workspace_root, DEFAULT_IMAGE, IMAGE_VAR, LOG_DIR};
-pub use qemu::{Qemu, PROMPT};
+pub use qemu::{Qemu, CONSOLE_KEYS, PROMPT};
 pub use timeouts::{scaled, timeout_scale, BOOT_TIMEOUT, STEP_TIMEOUT, TIMEOUT_SCALE_VAR};

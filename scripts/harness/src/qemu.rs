@@ -22,6 +22,8 @@ use crate::transcript::{printable_tail, Transcript};
 
 /// The ferrovisor shell prompt, exactly as printed (note the trailing space).
 pub const PROMPT: &str = "ferrovisor> ";
+/// The first words of the line `@?` prints in a VM's console.
+pub const CONSOLE_KEYS: &str = "[console keys:";
 
 /// How many characters of unread output a timeout report shows.
 const REPORT_CHARS: usize = 2000;
@@ -292,6 +294,28 @@ impl Qemu {
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\r');
         self.send(&bytes);
+    }
+
+    /// Gives the console to VM `id`, from the prompt (`vmc N`) or from a
+    /// VM's console (`@N`), and skips what the switch replays: after this,
+    /// everything read is new output.
+    pub fn switch_console(&mut self, id: u32, from_prompt: bool) {
+        if from_prompt {
+            self.send_line(&format!("vmc {id}"));
+        } else {
+            self.send(format!("@{id}").as_bytes());
+        }
+        self.expect(&format!("[console: VM {id} "), STEP_TIMEOUT);
+        self.send(b"@?");
+        self.expect(CONSOLE_KEYS, STEP_TIMEOUT);
+        self.expect("]\r\n", STEP_TIMEOUT);
+    }
+
+    /// From a VM's console back to the hypervisor's prompt (`@0`).
+    pub fn back_to_prompt(&mut self) {
+        self.send(b"@0");
+        self.expect("[back to ferrovisor]", STEP_TIMEOUT);
+        self.expect(PROMPT, STEP_TIMEOUT);
     }
 
     /// The whole console output since QEMU started (lossy UTF-8).

@@ -44,12 +44,6 @@ fn state_of(vml: &str, id: u32) -> String {
         .unwrap_or_else(|| panic!("vml has no row for VM {id}: {vml}"))
 }
 
-fn back_to_prompt(qemu: &mut Qemu) {
-    qemu.send(b"@0");
-    qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
-    qemu.expect(PROMPT, STEP_TIMEOUT);
-}
-
 /// 64 KiB of mixed printable text pasted in one write into echo comes back
 /// byte for byte: the RX ring, the VM's input queue and the virtual UART's
 /// FIFO lose nothing.
@@ -68,7 +62,7 @@ fn a_64k_paste_into_echo_comes_back_exactly() {
     let want = echoed(&text);
     let got = qemu.expect_bytes(&echoed(PASTE_END), scaled(Duration::from_secs(120)));
     assert!(got == want, "{}", first_difference(&got, &want));
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
     let info = qemu.run_command("info");
     assert!(
         info.contains(", 0 bytes lost"),
@@ -100,7 +94,7 @@ fn background_output_never_mixes_into_the_focused_console() {
     qemu.send(b"second\r");
     qemu.expect("second\r\n", STEP_TIMEOUT);
     qemu.expect_absent("12345", scaled(Duration::from_secs(2)));
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
 }
 
 /// Switching back and forth many times in a row loses nothing typed.
@@ -120,7 +114,7 @@ fn switching_hundreds_of_times_keeps_the_console_working() {
     qemu.expect(ECHO_READY, STEP_TIMEOUT);
     qemu.send(b"still here\r");
     qemu.expect("still here\r\n", STEP_TIMEOUT);
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
 }
 
 #[test]
@@ -158,7 +152,7 @@ fn stop_start_and_reset_a_vm_while_the_others_run() {
     qemu.expect(ECHO_READY, STEP_TIMEOUT);
     qemu.send(b"ping\r");
     qemu.expect("ping\r\n", STEP_TIMEOUT);
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
 
     let out = qemu.run_command("vmstart 2");
     assert!(out.contains("VM 2 'lrtos' started"), "{out}");
@@ -179,5 +173,5 @@ fn stop_start_and_reset_a_vm_while_the_others_run() {
     qemu.expect(ECHO_READY, STEP_TIMEOUT);
     qemu.send(b"pong\r");
     qemu.expect("pong\r\n", STEP_TIMEOUT);
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
 }

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ferrovisor_harness::text::{echoed, first_difference, mixed_text};
-use ferrovisor_harness::{scaled, workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+use ferrovisor_harness::{
+    scaled, workspace_root, Qemu, BOOT_TIMEOUT, CONSOLE_KEYS, PROMPT, STEP_TIMEOUT,
+};
 
 /// The image with the hostile guest, relative to the workspace root.
 const IMAGE: &str = "target/images/ferrovisor-hostile.img";
@@ -35,9 +37,6 @@ const EC_DATA_ABORT_LOWER: u8 = 0x24;
 const EC_INSTRUCTION_ABORT_LOWER: u8 = 0x20;
 /// hostile's prompt.
 const HOSTILE_PROMPT: &str = "hostile> ";
-/// What `@?` prints; after it, everything on the screen is new (not the
-/// scrollback replayed by the switch).
-const CONSOLE_KEYS: &str = "[console keys:";
 
 fn image() -> PathBuf {
     workspace_root().join(IMAGE)
@@ -104,12 +103,6 @@ fn wait_for_state(qemu: &mut Qemu, id: u32, state: &str) -> Row {
     }
 }
 
-fn back_to_prompt(qemu: &mut Qemu) {
-    qemu.send(b"@0");
-    qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
-    qemu.expect(PROMPT, STEP_TIMEOUT);
-}
-
 /// Give the console to VM `id` and skip what the switch replays: after
 /// this, everything read is new output.
 fn focus(qemu: &mut Qemu, id: u32) {
@@ -134,7 +127,7 @@ fn echo_still_echoes(qemu: &mut Qemu, tag: &str) {
     let line = format!("still there after {tag}");
     qemu.send(format!("{line}\r").as_bytes());
     qemu.expect(&format!("{line}\r\n"), STEP_TIMEOUT);
-    back_to_prompt(qemu);
+    qemu.back_to_prompt();
 }
 
 /// lrtos still prints: a task line appears after the switch.
@@ -148,7 +141,7 @@ fn lrtos_still_prints(qemu: &mut Qemu) {
         }
         assert!(Instant::now() < deadline, "lrtos printed no task line");
     }
-    back_to_prompt(qemu);
+    qemu.back_to_prompt();
 }
 
 /// The other VMs and the prompt are fine: echo and lrtos alive in `vml`,
@@ -171,7 +164,7 @@ fn reset_hostile(qemu: &mut Qemu) {
     let out = qemu.run_command(&format!("vmreset {HOSTILE}"));
     assert!(out.contains("VM 3 'hostile' reset"), "{out}");
     focus_hostile(qemu);
-    back_to_prompt(qemu);
+    qemu.back_to_prompt();
     let state = vml_row(qemu, HOSTILE).state;
     assert!(
         ["running", "sleeping"].contains(&state.as_str()),
@@ -189,7 +182,7 @@ fn probe_stops(qemu: &mut Qemu, key: u8, reason: &str, ec: u8, address: u64) {
         format!("VM 3 'hostile' halted: {reason} (EC {ec:#x}) at address {address:#x}, pc ");
     qemu.expect(&report, STEP_TIMEOUT);
     qemu.expect("'vmreset 3' restarts it", STEP_TIMEOUT);
-    back_to_prompt(qemu);
+    qemu.back_to_prompt();
     let hostile = wait_for_state(qemu, HOSTILE, "halted");
     assert_eq!(hostile.reason, reason, "probe {}", key as char);
     others_keep_working(qemu, &format!("probe {}", key as char));
@@ -335,7 +328,7 @@ fn contained_misbehaviour_lets_the_guest_go_on() {
         qemu.expect("c: still running", STEP_TIMEOUT);
         qemu.expect(HOSTILE_PROMPT, STEP_TIMEOUT);
     }
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
     let after = vml_row(&mut qemu, HOSTILE);
     if outcome == "ferrovisor never saw it" {
         assert!(
@@ -387,7 +380,7 @@ fn debug_and_pmu_registers_are_the_vms_own_and_undefined_ones_injected() {
     qemu.expect("m: still running", STEP_TIMEOUT);
     qemu.expect(HOSTILE_PROMPT, STEP_TIMEOUT);
 
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
     let after = vml_row(&mut qemu, HOSTILE);
     assert!(
         ["running", "sleeping"].contains(&after.state.as_str()),
@@ -407,7 +400,7 @@ fn probe_runs_for_ever(qemu: &mut Qemu, key: u8, announces: &str, state: &str) -
     focus_hostile(qemu);
     qemu.send(&[key]);
     qemu.expect(announces, STEP_TIMEOUT);
-    back_to_prompt(qemu);
+    qemu.back_to_prompt();
     let first = wait_for_state(qemu, HOSTILE, state);
     others_keep_working(qemu, &format!("probe {}", key as char));
     let second = vml_row(qemu, HOSTILE);
@@ -458,7 +451,7 @@ fn runaway_guests_never_starve_the_others() {
         "storm: 1048576 virtual timer interrupts taken",
         STEP_TIMEOUT,
     );
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
     others_keep_working(&mut qemu, "the interrupt storm");
     assert_eq!(vml_row(&mut qemu, HOSTILE).state, "running");
     reset_hostile(&mut qemu);
@@ -479,7 +472,7 @@ fn a_flood_and_a_64k_paste_into_the_prompt_hurt_nothing() {
     qemu.expect("o: flood line 300:", STEP_TIMEOUT);
     // `@0` gets through the flood at once.
     let started = Instant::now();
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
     let back = started.elapsed();
     assert!(back < scaled(Duration::from_secs(5)), "@0 took {back:?}");
     others_keep_working(&mut qemu, "the flood");
@@ -500,7 +493,7 @@ fn a_flood_and_a_64k_paste_into_the_prompt_hurt_nothing() {
         "echo: {}",
         first_difference(&got[got.len().saturating_sub(want.len())..], &want)
     );
-    back_to_prompt(&mut qemu);
+    qemu.back_to_prompt();
 
     let log = qemu.run_command(&format!("vmlog {HOSTILE}"));
     assert!(log.contains("o: flood line"), "{log}");

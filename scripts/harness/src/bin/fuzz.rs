@@ -38,9 +38,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ferrovisor_harness::text::echoed;
-use ferrovisor_harness::{
-    log_path, scaled, workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT,
-};
+use ferrovisor_harness::{log_path, scaled, workspace_root, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
 const USAGE: &str = "usage: fuzz [MINUTES] [--seed S]   (default 10 minutes; S decimal or 0x hex)";
 /// How long a run lasts unless told.
@@ -62,7 +60,6 @@ const STALL: Duration = Duration::from_secs(90);
 /// The end of echo's banner.
 const ECHO_READY: &str = "echo: ready";
 /// What `@?` prints; after it, all output is new (not a scrollback replay).
-const CONSOLE_KEYS: &str = "[console keys:";
 /// What the fuzzing guest prints.
 const SEED_LINE: &str = "fuzz: seed 0x";
 const ANNOUNCEMENT: &str = ": expect a ";
@@ -343,33 +340,12 @@ impl Fuzz {
         z ^ (z >> 31)
     }
 
-    /// Switch from the prompt (`vmc N`) or from a VM's console (`@N`),
-    /// and skip the replayed scrollback.
-    fn switch_to(&mut self, id: u32, from_prompt: bool) {
-        if from_prompt {
-            self.qemu.send_line(&format!("vmc {id}"));
-        } else {
-            self.qemu.send(format!("@{id}").as_bytes());
-        }
-        self.qemu
-            .expect(&format!("[console: VM {id} "), STEP_TIMEOUT);
-        self.qemu.send(b"@?");
-        self.qemu.expect(CONSOLE_KEYS, STEP_TIMEOUT);
-        self.qemu.expect("]\r\n", STEP_TIMEOUT);
-    }
-
-    fn back_to_prompt(&mut self) {
-        self.qemu.send(b"@0");
-        self.qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
-        self.qemu.expect(PROMPT, STEP_TIMEOUT);
-    }
-
     // ANCHOR: start_run
     /// From the prompt: restart the fuzzing guest and type its seed.
     fn start_run(&mut self) {
         let seed = self.next_seed();
         self.qemu.run_command(&format!("vmreset {FUZZ}"));
-        self.switch_to(FUZZ, true);
+        self.qemu.switch_console(FUZZ, true);
         self.qemu.send(format!("{seed:#x}\r").as_bytes());
         self.qemu.expect(SEED_LINE, STEP_TIMEOUT);
         let rest = self.qemu.expect(")", STEP_TIMEOUT);
@@ -379,7 +355,7 @@ impl Fuzz {
         if printed != seed {
             println!("fuzz: the guest did not take seed {seed:#x} in time, it runs {printed:#x}");
         }
-        self.back_to_prompt();
+        self.qemu.back_to_prompt();
         self.run = Run {
             seed: printed,
             ops: 0,
@@ -411,7 +387,7 @@ impl Fuzz {
 
     /// lrtos must still print both tasks' lines.
     fn lrtos_visit(&mut self) {
-        self.switch_to(LRTOS, false);
+        self.qemu.switch_console(LRTOS, false);
         let mut seen = [false; 2];
         let deadline = Instant::now() + scaled(STEP_TIMEOUT);
         while seen != [true; 2] {
@@ -424,18 +400,18 @@ impl Fuzz {
             );
         }
         self.lrtos_visits += 1;
-        self.switch_to(ECHO, false);
+        self.qemu.switch_console(ECHO, false);
     }
 
     /// One round of typing: echo, and now and then lrtos.
     fn round(&mut self) {
-        self.switch_to(ECHO, true);
+        self.qemu.switch_console(ECHO, true);
         for _ in 0..LRTOS_EVERY {
             self.echo_round();
             self.rounds += 1;
         }
         self.lrtos_visit();
-        self.back_to_prompt();
+        self.qemu.back_to_prompt();
     }
 
     /// The hypervisor's new log lines about the fuzzing guest.

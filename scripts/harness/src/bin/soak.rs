@@ -28,7 +28,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ferrovisor_harness::text::{echoed, first_difference, mixed_text};
-use ferrovisor_harness::{image_path, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+use ferrovisor_harness::{image_path, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
 const USAGE: &str = "usage: soak [MINUTES]   (default 10; fractions allowed, e.g. 0.5)";
 /// How long a run lasts unless told.
@@ -45,7 +45,6 @@ const UBOOT_FIRST_PROMPT: Duration = Duration::from_secs(180);
 /// U-Boot's prompt.
 const UBOOT_PROMPT: &str = "U-Boot> ";
 /// What `@?` prints: after it, all output is new (not a scrollback replay).
-const CONSOLE_KEYS: &str = "[console keys:";
 /// A VM's scrollback (hypervisor/src/vm/machine.rs), and what `vmlog`
 /// adds around it (two frame lines and line-ending conversions).
 const SCROLLBACK_BYTES: usize = 16 * 1024;
@@ -156,27 +155,6 @@ impl Soak {
         }
     }
 
-    /// Switch from a VM's console to VM `id` with `@N` (from the prompt
-    /// with `vmc N`), and skip the replayed scrollback.
-    fn switch_to(&mut self, id: u32, from_prompt: bool) {
-        if from_prompt {
-            self.qemu.send_line(&format!("vmc {id}"));
-        } else {
-            self.qemu.send(format!("@{id}").as_bytes());
-        }
-        self.qemu
-            .expect(&format!("[console: VM {id} "), STEP_TIMEOUT);
-        self.qemu.send(b"@?");
-        self.qemu.expect(CONSOLE_KEYS, STEP_TIMEOUT);
-        self.qemu.expect("]\r\n", STEP_TIMEOUT);
-    }
-
-    fn back_to_prompt(&mut self) {
-        self.qemu.send(b"@0");
-        self.qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
-        self.qemu.expect(PROMPT, STEP_TIMEOUT);
-    }
-
     /// Give the focused VM its input for this round and check its answer.
     fn exercise(&mut self, vm: &VmRow) {
         match vm.name.as_str() {
@@ -242,10 +220,10 @@ impl Soak {
     fn round(&mut self) {
         let vms = self.vms.clone();
         for (n, vm) in vms.iter().enumerate() {
-            self.switch_to(vm.id, n == 0);
+            self.qemu.switch_console(vm.id, n == 0);
             self.exercise(vm);
         }
-        self.back_to_prompt();
+        self.qemu.back_to_prompt();
         self.rounds += 1;
     }
 
