@@ -246,8 +246,13 @@ fn main() -> ExitCode {
         let list_name = std::env::var("FERROVISOR_VMS").unwrap_or(DEFAULT_LIST.into());
         let list = std::fs::read_to_string(root.join(&list_name)).expect("read the VM list");
         let guests = sizes::list_images(&list, &root);
-        sizes::measure(&default_image, &root.join(DEFAULT_ELF), &guests)
-            .unwrap_or_else(|e| panic!("{e}"))
+        sizes::measure(
+            &default_image,
+            &root.join(DEFAULT_ELF),
+            &guests,
+            sizes::list_dtbs(&list),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
     });
     results.boot_s = attempt(&mut results, "boot to prompt", || {
         scenarios::boot_to_prompt(&default_image, plan.boots)
