@@ -67,9 +67,13 @@ set -e
 
 # Add up cargo's "test result: ok. N passed; M failed; ..." lines and the
 # course proof's "course: N passed, M failed".
+# The soak and the two fuzz runs count as one test each.
 read -r passed failed < <(awk '/^test result:/ { p += $4; f += $6 }
     /^course: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
     END { print p + 0, f + 0 }' "$log")
+for s in "$soak_status" "$fuzz_status" "$random_status"; do
+    if [ "$s" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
 if [ "$status" -ne 0 ]; then
     echo "system test logs, if any: $ROOT/target/systest-logs/"
 fi

@@ -58,8 +58,7 @@ const LRTOS_EVERY: u64 = 5;
 /// one every 4096 operations, a few seconds apart) before it counts as hung.
 const STALL: Duration = Duration::from_secs(90);
 /// The end of echo's banner.
-const ECHO_READY: &str = "echo: ready";
-/// What `@?` prints; after it, all output is new (not a scrollback replay).
+const ECHO_READY: &str = "echo: ready, type something\r\n";
 /// What the fuzzing guest prints.
 const SEED_LINE: &str = "fuzz: seed 0x";
 const ANNOUNCEMENT: &str = ": expect a ";
@@ -311,13 +310,21 @@ impl Fuzz {
         let vms = parse_vml(&fuzz.qemu.run_command("vml"));
         let names: Vec<&str> = vms.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, NAMES, "the fuzz list's VMs");
-        // echo's banner must be out before its output is compared.
+        // echo's banner must be out, to its last byte, before its output is
+        // compared: its whole last line in the scrollback, and echo asleep
+        // waiting for input (it prints nothing more until it gets some).
         let deadline = Instant::now() + scaled(BOOT_TIMEOUT);
-        while !fuzz
-            .qemu
-            .run_command(&format!("vmlog {ECHO}"))
-            .contains(ECHO_READY)
-        {
+        loop {
+            let banner_out = fuzz
+                .qemu
+                .run_command(&format!("vmlog {ECHO}"))
+                .contains(ECHO_READY);
+            let echo_waits = parse_vml(&fuzz.qemu.run_command("vml"))
+                .iter()
+                .any(|vm| vm.id == ECHO && vm.state == "sleeping");
+            if banner_out && echo_waits {
+                break;
+            }
             assert!(Instant::now() < deadline, "echo never said it was ready");
         }
         // Start the guest afresh, so its seed prompt comes while we look.

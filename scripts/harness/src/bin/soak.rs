@@ -44,7 +44,6 @@ const PASTE_BYTES: usize = 4 * 1024;
 const UBOOT_FIRST_PROMPT: Duration = Duration::from_secs(180);
 /// U-Boot's prompt.
 const UBOOT_PROMPT: &str = "U-Boot> ";
-/// What `@?` prints: after it, all output is new (not a scrollback replay).
 /// A VM's scrollback (hypervisor/src/vm/machine.rs), and what `vmlog`
 /// adds around it (two frame lines and line-ending conversions).
 const SCROLLBACK_BYTES: usize = 16 * 1024;
