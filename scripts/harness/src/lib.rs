@@ -14,6 +14,8 @@
 //! * [`STEP_TIMEOUT`] and [`BOOT_TIMEOUT`] are the default limits, which the
 //!   `FERROVISOR_TIMEOUT_SCALE` environment variable can stretch.
 //!
+//! * [`sampled`] runs a long test's rounds with a look at the system every
+//!   few seconds (`soak`, `fuzz`).
 //! * [`session`] parses the scripts that produce the book's console
 //!   transcripts (`book/transcripts/*.session`).
 //!
@@ -35,6 +37,7 @@ mod args;
 pub mod linux;
 mod paths;
 mod qemu;
+pub mod sampled;
 pub mod session;
 pub mod text;
 mod timeouts;

@@ -1,18 +1,22 @@
-//! `fuzz`: run the fuzzing guest next to echo and lrtos for a while and
-//! check that the hypervisor and the other VMs survive it.
+//! `fuzz`: run the fuzzing guest next to echo, lrtos and Linux for a while
+//! and check that the hypervisor and the other VMs survive it.
 //! `scripts/fuzz.sh [minutes] [--seed S]` builds the images and runs it;
 //! `./scripts/test.sh` runs it for about a minute.
 //!
 //! It boots `target/images/ferrovisor-fuzz.img` (`guests/fuzz.list`: VM 1
-//! echo, VM 2 lrtos, VM 3 fuzz) and gives the fuzzing guest a seed at its
-//! `fuzz: seed? ` prompt. Then, round after round until the time is up, it
-//! types a fresh line into echo, which must come back byte for byte (the
-//! hypervisor's own log lines may come in between, and are set aside);
-//! every few rounds it visits lrtos, which must still print both tasks'
-//! lines. Every few seconds it checks, at the `ferrovisor> ` prompt: `vml`
-//! lists every VM, echo and lrtos run, `info` counts no console byte lost,
-//! QEMU's resident memory, and the fuzzing guest's own output (`vmlog 3`):
-//! its heartbeat must advance, and it must not report a failure.
+//! echo, VM 2 lrtos, VM 3 fuzz, VM 4 linux) and gives the fuzzing guest a
+//! seed at its `fuzz: seed? ` prompt. Then, round after round until the
+//! time is up, it types a fresh line into echo, which must come back byte
+//! for byte (the hypervisor's own log lines may come in between, and are
+//! set aside); every round it visits lrtos, which must still print both
+//! tasks' lines, and every other round, once Linux is up, Linux's BusyBox
+//! shell, which must work out a random sum. Every few seconds it checks,
+//! at the `ferrovisor> ` prompt: `vml` lists every VM, echo, lrtos and
+//! Linux run, `info` counts no console byte lost, QEMU's resident memory
+//! (flat from the first sample after Linux booted), Linux's init line
+//! (until it came, within Linux's boot timeout) and the fuzzing guest's
+//! own output (`vmlog 3`): its heartbeat must advance, and it must not
+//! report a failure. A run lasts at least until Linux's shell answered.
 //!
 //! When the hypervisor stops the fuzzing guest (halted with a report,
 //! powered off, or reset), that is an expected outcome of some operations,
@@ -37,6 +41,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ferrovisor_harness::linux::{INIT_LINE_START, LINUX_BOOT_TIMEOUT, SHELL_TIMEOUT};
+use ferrovisor_harness::sampled::{bytes_lost, rss_kib, run_sampled};
 use ferrovisor_harness::text::echoed;
 use ferrovisor_harness::{log_path, scaled, workspace_root, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
@@ -49,7 +55,10 @@ const IMAGE: &str = "target/images/ferrovisor-fuzz.img";
 const ECHO: u32 = 1;
 const LRTOS: u32 = 2;
 const FUZZ: u32 = 3;
-const NAMES: [&str; 3] = ["echo", "lrtos", "fuzz"];
+const LINUX: u32 = 4;
+const NAMES: [&str; 4] = ["echo", "lrtos", "fuzz", "linux"];
+/// Every this many rounds Linux's shell is asked a question.
+const LINUX_EVERY: u64 = 2;
 /// How often the system is looked at from the prompt.
 const SAMPLE_EVERY: Duration = Duration::from_secs(8);
 /// Every this many rounds lrtos is visited.
@@ -70,6 +79,13 @@ const RSS_GROWTH_ALLOWED_KIB: u64 = 64 * 1024;
 const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 const MIX_1: u64 = 0xbf58_476d_1ce4_e5b9;
 const MIX_2: u64 = 0x94d0_49bb_1331_11eb;
+
+/// SplitMix64's output function.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(MIX_1);
+    z = (z ^ (z >> 27)).wrapping_mul(MIX_2);
+    z ^ (z >> 31)
+}
 
 /// One row of `vml`.
 #[derive(Debug, Clone)]
@@ -99,27 +115,6 @@ fn parse_vml(vml: &str) -> Vec<VmRow> {
             })
         })
         .collect()
-}
-
-/// "N bytes lost" from `info`.
-fn bytes_lost(info: &str) -> Option<u64> {
-    info.lines()
-        .find_map(|line| line.trim_end().strip_suffix(" bytes lost"))
-        .and_then(|start| start.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-}
-
-/// QEMU's resident memory in KiB, from /proc (0 where there is none).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|l| {
-                l.strip_prefix("VmRSS:")
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-        })
-        .unwrap_or(0)
 }
 
 /// A number: decimal or 0x hexadecimal.
@@ -280,6 +275,21 @@ struct Fuzz {
     echo_bytes: u64,
     lrtos_visits: u64,
     rss: Vec<u64>,
+    /// The Linux VM.
+    linux: Linux,
+}
+
+/// What the driver knows of the Linux VM.
+struct Linux {
+    /// When it was started (with the hypervisor).
+    started: Instant,
+    /// How long it took to print its init line, once it has.
+    booted_in: Option<Duration>,
+    /// The index in `rss` of the first sample after it booted: its RAM
+    /// fills while it boots, so memory must stay flat from there.
+    rss_from: usize,
+    /// Commands its shell answered.
+    answers: u64,
 }
 
 impl Fuzz {
@@ -306,6 +316,12 @@ impl Fuzz {
             echo_bytes: 0,
             lrtos_visits: 0,
             rss: Vec::new(),
+            linux: Linux {
+                started: Instant::now(),
+                booted_in: None,
+                rss_from: 0,
+                answers: 0,
+            },
         };
         let vms = parse_vml(&fuzz.qemu.run_command("vml"));
         let names: Vec<&str> = vms.iter().map(|v| v.name.as_str()).collect();
@@ -341,10 +357,7 @@ impl Fuzz {
         if n == 0 {
             return self.first_seed;
         }
-        let mut z = self.first_seed.wrapping_add(n.wrapping_mul(GAMMA));
-        z = (z ^ (z >> 30)).wrapping_mul(MIX_1);
-        z = (z ^ (z >> 27)).wrapping_mul(MIX_2);
-        z ^ (z >> 31)
+        mix(self.first_seed.wrapping_add(n.wrapping_mul(GAMMA)))
     }
 
     // ANCHOR: start_run
@@ -410,7 +423,25 @@ impl Fuzz {
         self.qemu.switch_console(ECHO, false);
     }
 
-    /// One round of typing: echo, and now and then lrtos.
+    // ANCHOR: linux_visit
+    /// Linux's shell must answer a command whose answer only the shell
+    /// can give (the sum of a random number and 1: the echo of the typed
+    /// line holds the sum's source, not its result).
+    fn linux_visit(&mut self) {
+        let question =
+            u64::from(mix(self.first_seed ^ self.linux.answers.wrapping_mul(GAMMA)) as u32);
+        self.qemu.switch_console(LINUX, false);
+        self.qemu
+            .send_line(&format!("echo \"linux answers $(({question:#x}+1))\""));
+        self.qemu.expect(
+            &format!("\r\nlinux answers {}\r\n", question + 1),
+            SHELL_TIMEOUT,
+        );
+        self.linux.answers += 1;
+    }
+    // ANCHOR_END: linux_visit
+
+    /// One round of typing: echo, now and then lrtos and Linux.
     fn round(&mut self) {
         self.qemu.switch_console(ECHO, true);
         for _ in 0..LRTOS_EVERY {
@@ -418,7 +449,34 @@ impl Fuzz {
             self.rounds += 1;
         }
         self.lrtos_visit();
+        if self.linux.booted_in.is_some() && (self.rounds / LRTOS_EVERY).is_multiple_of(LINUX_EVERY)
+        {
+            self.linux_visit();
+        }
         self.qemu.back_to_prompt();
+    }
+
+    /// From the prompt: has Linux booted? It has a while to do so.
+    fn look_at_linux(&mut self) {
+        if self.linux.booted_in.is_some() {
+            return;
+        }
+        let started = self.linux.started;
+        let log = self.qemu.run_command(&format!("vmlog {LINUX}"));
+        if log.contains(INIT_LINE_START) {
+            self.linux.booted_in = Some(started.elapsed());
+            self.linux.rss_from = self.rss.len();
+            println!(
+                "fuzz: Linux is up after {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
+        } else {
+            assert!(
+                started.elapsed() < scaled(LINUX_BOOT_TIMEOUT),
+                "Linux did not reach its shell in {:?}",
+                scaled(LINUX_BOOT_TIMEOUT)
+            );
+        }
     }
 
     /// The hypervisor's new log lines about the fuzzing guest.
@@ -458,6 +516,7 @@ impl Fuzz {
         let info = self.qemu.run_command("info");
         let lost = bytes_lost(&info).unwrap_or_else(|| panic!("info names no lost bytes: {info}"));
         assert_eq!(lost, 0, "the console lost bytes");
+        self.look_at_linux();
         self.rss.push(rss_kib(self.qemu.pid()));
 
         let log = self.qemu.run_command(&format!("vmlog {FUZZ}"));
@@ -568,14 +627,22 @@ impl Fuzz {
         for (reason, count) in &self.stops {
             lines.push(format!("fuzz: stops: {count} x {reason}"));
         }
-        let (first, last) = (
-            self.rss.first().copied().unwrap_or(0),
-            self.rss.last().copied().unwrap_or(0),
-        );
+        lines.push(format!(
+            "fuzz: linux: {}, its shell answered {} commands",
+            self.linux
+                .booted_in
+                .map_or("never booted".to_string(), |t| format!(
+                    "up after {:.0} s",
+                    t.as_secs_f64()
+                )),
+            self.linux.answers
+        ));
+        let (first, last) = self.rss_span();
         let peak = self.rss.iter().max().copied().unwrap_or(0);
         lines.push(format!(
-            "fuzz: QEMU resident memory {} MiB at the first sample, {} MiB at the last, {} MiB at most",
+            "fuzz: QEMU resident memory {} MiB at the first sample{}, {} MiB at the last, {} MiB at most",
             first / 1024,
+            " after Linux booted",
             last / 1024,
             peak / 1024
         ));
@@ -588,11 +655,16 @@ impl Fuzz {
         lines
     }
 
-    fn check_memory(&self) {
-        let (first, last) = (
-            self.rss.first().copied().unwrap_or(0),
+    /// QEMU's memory at the first sample that counts and at the last.
+    fn rss_span(&self) -> (u64, u64) {
+        (
+            self.rss.get(self.linux.rss_from).copied().unwrap_or(0),
             self.rss.last().copied().unwrap_or(0),
-        );
+        )
+    }
+
+    fn check_memory(&self) {
+        let (first, last) = self.rss_span();
         assert!(
             last <= first + RSS_GROWTH_ALLOWED_KIB.max(first / 4),
             "QEMU kept growing: {first} KiB at the first sample, {last} KiB at the last"
@@ -604,17 +676,16 @@ impl Fuzz {
 fn fuzz(minutes: f64, seed: u64) -> (Vec<String>, bool) {
     let mut fuzz = Fuzz::boot(seed);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let length = Duration::from_secs_f64(minutes * 60.0);
-        fuzz.sample();
-        let mut next_sample = Instant::now() + SAMPLE_EVERY;
-        while fuzz.started.elapsed() < length {
-            fuzz.round();
-            if Instant::now() >= next_sample {
-                fuzz.sample();
-                next_sample = Instant::now() + SAMPLE_EVERY;
-            }
-        }
-        fuzz.sample();
+        // A run lasts until Linux's shell has answered at least once,
+        // however short it was asked to be.
+        run_sampled(
+            &mut fuzz,
+            Duration::from_secs_f64(minutes * 60.0),
+            SAMPLE_EVERY,
+            Fuzz::round,
+            Fuzz::sample,
+            |fuzz| fuzz.linux.answers == 0,
+        );
         fuzz.check_memory();
     }));
     if let Err(payload) = result {
@@ -664,7 +735,7 @@ fn main() -> ExitCode {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
-    println!("fuzz: running the fuzzing guest for {minutes} min, first seed {seed:#x} (replay with --seed {seed:#x})");
+    println!("fuzz: running the fuzzing guest beside echo, lrtos and Linux for {minutes} min, first seed {seed:#x} (replay with --seed {seed:#x})");
     let (report, passed) = fuzz(minutes, seed);
     for line in report {
         println!("{line}");

@@ -27,6 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use ferrovisor_harness::sampled::{bytes_lost, rss_kib, run_sampled};
 use ferrovisor_harness::text::{echoed, first_difference, mixed_text};
 use ferrovisor_harness::{image_path, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
@@ -96,25 +97,8 @@ fn parse_vml(vml: &str) -> Vec<VmRow> {
 }
 
 /// "N bytes lost" from `info`.
-fn bytes_lost(info: &str) -> u64 {
-    info.lines()
-        .find_map(|line| line.trim_end().strip_suffix(" bytes lost"))
-        .and_then(|start| start.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("info does not say how many bytes were lost: {info}"))
-}
-
-/// QEMU's resident memory in KiB, from /proc (0 where there is none).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|l| {
-                l.strip_prefix("VmRSS:")
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-        })
-        .unwrap_or(0)
+fn lost_bytes(info: &str) -> u64 {
+    bytes_lost(info).unwrap_or_else(|| panic!("info does not say how many bytes were lost: {info}"))
 }
 
 /// The soak run.
@@ -239,7 +223,7 @@ impl Soak {
                 self.started.elapsed()
             );
         }
-        let lost = bytes_lost(&self.qemu.run_command("info"));
+        let lost = lost_bytes(&self.qemu.run_command("info"));
         let sample = Sample {
             at: self.started.elapsed(),
             vms,
@@ -339,17 +323,16 @@ impl Soak {
 /// Runs the soak for `minutes`; the report, or the reason it failed.
 fn soak(minutes: f64) -> Vec<String> {
     let mut soak = Soak::boot();
-    let length = Duration::from_secs_f64(minutes * 60.0);
-    soak.sample();
-    let mut next_sample = Instant::now() + SAMPLE_EVERY;
-    while soak.started.elapsed() < length {
-        soak.round();
-        if Instant::now() >= next_sample {
+    run_sampled(
+        &mut soak,
+        Duration::from_secs_f64(minutes * 60.0),
+        SAMPLE_EVERY,
+        Soak::round,
+        |soak| {
             soak.sample();
-            next_sample = Instant::now() + SAMPLE_EVERY;
-        }
-    }
-    soak.sample();
+        },
+        |_| false,
+    );
     soak.finish()
 }
 
@@ -399,11 +382,5 @@ mod tests {
         assert_eq!(rows[0].exits, [1, 0, 0, 191, 3]);
         assert_eq!(rows[1].state, "halted");
         assert_eq!(rows[1].total_exits(), 5 + 7 + 3 + 7213 + 23);
-    }
-
-    #[test]
-    fn reads_the_lost_bytes_from_info() {
-        let info = "version         : 0.1.0\r\nconsole         : mini UART, 115200 8N1, 12 bytes lost\r\nuptime          : 3.5 s\r\n";
-        assert_eq!(bytes_lost(info), 12);
     }
 }
