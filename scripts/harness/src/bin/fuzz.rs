@@ -275,6 +275,8 @@ struct Fuzz {
     echo_bytes: u64,
     lrtos_visits: u64,
     rss: Vec<u64>,
+    /// When each of `rss` was taken, from the start.
+    rss_at: Vec<Duration>,
     /// The Linux VM.
     linux: Linux,
 }
@@ -316,6 +318,7 @@ impl Fuzz {
             echo_bytes: 0,
             lrtos_visits: 0,
             rss: Vec::new(),
+            rss_at: Vec::new(),
             linux: Linux {
                 started: Instant::now(),
                 booted_in: None,
@@ -433,10 +436,17 @@ impl Fuzz {
         self.qemu.switch_console(LINUX, false);
         self.qemu
             .send_line(&format!("echo \"linux answers $(({question:#x}+1))\""));
-        self.qemu.expect(
-            &format!("\r\nlinux answers {}\r\n", question + 1),
-            SHELL_TIMEOUT,
-        );
+        // The hypervisor's log records may come in the middle of a line.
+        let answer = format!("\nlinux answers {}\r\n", question + 1);
+        let mut got = String::new();
+        let deadline = Instant::now() + scaled(SHELL_TIMEOUT);
+        while !strip_log_records(&got).contains(&answer) {
+            got.push_str(&self.qemu.expect("\n", SHELL_TIMEOUT));
+            assert!(
+                Instant::now() < deadline,
+                "Linux's shell did not answer {question:#x}+1: {got:?}"
+            );
+        }
         self.linux.answers += 1;
     }
     // ANCHOR_END: linux_visit
@@ -518,6 +528,7 @@ impl Fuzz {
         assert_eq!(lost, 0, "the console lost bytes");
         self.look_at_linux();
         self.rss.push(rss_kib(self.qemu.pid()));
+        self.rss_at.push(self.started.elapsed());
 
         let log = self.qemu.run_command(&format!("vmlog {FUZZ}"));
         let view = guest_view(&log);
@@ -640,11 +651,14 @@ impl Fuzz {
         let (first, last) = self.rss_span();
         let peak = self.rss.iter().max().copied().unwrap_or(0);
         lines.push(format!(
-            "fuzz: QEMU resident memory {} MiB at the first sample{}, {} MiB at the last, {} MiB at most",
+            "fuzz: QEMU resident memory {} MiB at the first sample after Linux booted, {} MiB at the last, {} MiB at most",
             first / 1024,
-            " after Linux booted",
             last / 1024,
             peak / 1024
+        ));
+        lines.push(format!(
+            "fuzz: QEMU resident memory by minute (MiB): {}",
+            self.rss_by_minute()
         ));
         if self.failures.is_empty() {
             lines.push("fuzz: seeds that caused a failure: none".to_string());
@@ -653,6 +667,19 @@ impl Fuzz {
             lines.push(format!("fuzz: seed {seed:#x} caused a failure: {what}"));
         }
         lines
+    }
+
+    /// The first sample of every minute, as `minute:MiB`.
+    fn rss_by_minute(&self) -> String {
+        let mut out = Vec::new();
+        let mut minute = 0;
+        for (at, kib) in self.rss_at.iter().zip(&self.rss) {
+            if at.as_secs() >= minute * 60 {
+                out.push(format!("{}:{}", at.as_secs() / 60, kib / 1024));
+                minute = at.as_secs() / 60 + 1;
+            }
+        }
+        out.join(" ")
     }
 
     /// QEMU's memory at the first sample that counts and at the last.
