@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -72,6 +73,12 @@ const ECHO_READY: &str = "echo: ready, type something\r\n";
 const SEED_LINE: &str = "fuzz: seed 0x";
 const ANNOUNCEMENT: &str = ": expect a ";
 const GUEST_FAILURES: [&str; 2] = ["fuzz: FAILED", "fuzz: panic"];
+/// QEMU's translation cache, bounded: by default (1 GiB) it fills for the
+/// whole run as the guests' code is translated again and again, and QEMU's
+/// resident memory with it, which hides whatever else might grow. At 32 MiB
+/// QEMU flushes it when full, and the memory left to watch is the guests'
+/// RAM and QEMU's own.
+const TCG_CACHE: [&str; 2] = ["-accel", "tcg,tb-size=32"];
 /// QEMU may grow this much from the first sample to the last, and no more.
 const RSS_GROWTH_ALLOWED_KIB: u64 = 64 * 1024;
 /// SplitMix64 (as in guests/fuzz/src/rng.rs): the seeds after the first
@@ -296,7 +303,8 @@ struct Linux {
 
 impl Fuzz {
     fn boot(first_seed: u64) -> Fuzz {
-        let mut qemu = Qemu::boot(&workspace_root().join(IMAGE), "fuzz");
+        let extra: Vec<OsString> = TCG_CACHE.iter().map(OsString::from).collect();
+        let mut qemu = Qemu::boot_with(&workspace_root().join(IMAGE), &extra, "fuzz");
         qemu.wait_for_prompt(BOOT_TIMEOUT);
         let mut fuzz = Fuzz {
             qemu,
