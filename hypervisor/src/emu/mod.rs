@@ -637,6 +637,31 @@ impl VirtualBoard {
     }
     // ANCHOR_END: mini_uart_fast
 
+    // ANCHOR: console_shadow
+    /// What the trap fast path's shadow of the mini UART's page
+    /// ([`aux::Aux::shadow`]) must be before the guest runs again.
+    pub fn console_shadow(&mut self, env: &mut dyn VmEnv) -> ConsoleShadow {
+        if !self.aux.shadow_stale() {
+            // Still what the page reads, unless input made a read matter.
+            return if self.aux.shadow_possible(env) {
+                ConsoleShadow::Unchanged
+            } else {
+                ConsoleShadow::Trap
+            };
+        }
+        match self.aux.shadow(env) {
+            Some(words) => ConsoleShadow::New(words),
+            None => ConsoleShadow::Trap,
+        }
+    }
+
+    /// Whether a register of the mini UART's page may read differently
+    /// since [`Self::console_shadow`] last looked.
+    pub fn console_shadow_stale(&self) -> bool {
+        self.aux.shadow_stale()
+    }
+    // ANCHOR_END: console_shadow
+
     // ANCHOR: next_deadline
     /// The virtual counter value at which a device will next raise an
     /// interrupt or act by itself (a system timer compare, the watchdog), so
@@ -668,6 +693,21 @@ impl VirtualBoard {
     pub fn halt_on_reset(&self) -> bool {
         self.watchdog.halt_on_reset()
     }
+}
+
+/// What [`VirtualBoard::console_shadow`] says of the mini UART's page.
+// The words travel by value from the board to the CPU once per slow exit
+// at most: no heap in the hypervisor, and a copy of 256 bytes is cheap.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleShadow {
+    /// A read may have a side effect (a received byte is ready): every
+    /// access must trap.
+    Trap,
+    /// The shadow may stand in for the page, and holds what it reads.
+    Unchanged,
+    /// The shadow may stand in for the page once it holds these words.
+    New([u32; aux::SHADOW_WORDS]),
 }
 
 impl Default for VirtualBoard {
