@@ -102,6 +102,20 @@ pub fn is_console_register(offset: u32) -> bool {
 }
 
 impl Aux {
+    /// Whether an access to console register `offset` may change the mini
+    /// UART's interrupt output: a read of AUX_MU_IO_REG (it takes a byte),
+    /// or a write to anything but the transmitted byte and the read-only
+    /// registers. A status read, or a byte sent, cannot (the transmitter is
+    /// always empty).
+    pub fn may_change_interrupt(&self, offset: u32, write: bool) -> bool {
+        if write {
+            !(matches!(offset, AUX_IRQ | AUX_MU_LSR_REG | AUX_MU_STAT_REG)
+                || (offset == AUX_MU_IO_REG && !self.dlab()))
+        } else {
+            offset == AUX_MU_IO_REG && !self.dlab()
+        }
+    }
+
     /// A word access to one of the [console registers](is_console_register),
     /// exactly as [`Device::read`] / [`Device::write`] do it but without
     /// naming the register (the trap fast path does not trace): what a read
@@ -620,6 +634,38 @@ mod tests {
         assert_eq!(read(&mut a, &mut env, AUX_MU_IO_REG), u32::from(b'k'));
         assert!(a.shadow_stale(), "the FIFO changed");
         assert!(a.shadow(&mut env).is_some());
+    }
+
+    #[test]
+    fn an_access_said_not_to_move_the_interrupt_does_not() {
+        for ier in [0, RX_INTERRUPT, TX_INTERRUPT, RX_INTERRUPT | TX_INTERRUPT] {
+            for input in [0usize, 1, 3] {
+                for offset in [
+                    AUX_IRQ,
+                    AUX_MU_IO_REG,
+                    AUX_MU_IIR_REG,
+                    AUX_MU_LSR_REG,
+                    AUX_MU_STAT_REG,
+                ] {
+                    for write in [None, Some(0), Some(0xc6)] {
+                        let mut a = Aux::new();
+                        let mut env = FakeEnv::new();
+                        a.write(AUX_MU_IER_REG, ier, &mut env);
+                        env.input.extend(core::iter::repeat_n(b'z', input));
+                        let before = a.interrupt(&env);
+                        let may = a.may_change_interrupt(offset, write.is_some());
+                        a.console_access(offset, write, &mut env).unwrap();
+                        if !may {
+                            assert_eq!(
+                                a.interrupt(&env),
+                                before,
+                                "{offset:#x} {write:?} ier {ier} input {input}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
     // ANCHOR_END: shadow_tests
 

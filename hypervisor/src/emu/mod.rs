@@ -442,6 +442,19 @@ impl VirtualBoard {
             .unwrap_or(DEVICE_MAP.len());
         self.counts[slot] += 1;
     }
+
+    /// The counter of the AUX window, found when the hypervisor is built:
+    /// the trap fast path counts there without searching the map.
+    const AUX_COUNTER: usize = {
+        let mut slot = 0;
+        while slot < DEVICE_MAP.len()
+            && !(aux::BASE >= DEVICE_MAP[slot].base
+                && aux::BASE - DEVICE_MAP[slot].base < DEVICE_MAP[slot].size)
+        {
+            slot += 1;
+        }
+        slot
+    };
     // LAB 2: END SOLUTION
 
     // ANCHOR: board_access
@@ -625,14 +638,17 @@ impl VirtualBoard {
             return None;
         }
         // (`console_access` refuses any other register, having done nothing.)
-        let before = self.aux.interrupt(env);
+        // The interrupt output is looked at only around an access that may
+        // move it: a transmitted byte or a status read cannot.
+        let may_change = self.aux.may_change_interrupt(offset, write.is_some());
+        let before = may_change && self.aux.interrupt(env);
         let value = self
             .aux
             .console_access(offset, write.map(|v| v as u32), env)?;
         // LAB 2: BEGIN SOLUTION
-        self.count(ipa);
+        self.counts[Self::AUX_COUNTER] += 1;
         // LAB 2: END SOLUTION
-        let changed = self.aux.interrupt(env) != before;
+        let changed = may_change && self.aux.interrupt(env) != before;
         Some((u64::from(value), changed))
     }
     // ANCHOR_END: mini_uart_fast
