@@ -9,9 +9,7 @@
 #   4. every picture the book shows exists (and an SVG is well-formed XML);
 #   5. no chapter pastes a console transcript (a code block with the prompt
 #      `ferrovisor> ` or a log line `[    0.002306] ...`): transcripts are
-#      included from book/src/transcripts/, which real runs produce (a block
-#      right after a line `<!-- transcript: not checked: WHY -->` is let
-#      through, and grep finds every such exception);
+#      included from book/src/transcripts/, which real runs produce;
 #   6. those transcripts match what the code prints (scripts/check-transcripts.sh,
 #      against target/transcripts/ from the system test `transcripts`).
 # Prints one line per problem and a summary; exits 1 if there is any problem.
@@ -31,7 +29,7 @@ case "${1:-}" in
     "") ;;
     --transcripts) transcripts="" ;;
     --update) "$ROOT/scripts/check-transcripts.sh" --update; transcripts="" ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-book: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -196,9 +194,8 @@ for md in "${chapters[@]}"; do
         problem "$(rel "$md"):$line: a console transcript pasted into the chapter; write a session in book/transcripts/ and {{#include transcripts/NAME.txt}} it"
         pasted=$((pasted + 1))
     done < <(awk '
-        /^[ \t]*```/ { if (fence) { if (hit && !exempt) print start; fence = 0 } else { fence = 1; hit = 0; start = NR; exempt = (last ~ /<!-- transcript: not checked/) }; next }
+        /^[ \t]*```/ { if (fence) { if (hit) print start; fence = 0 } else { fence = 1; hit = 0; start = NR }; next }
         fence && ($0 ~ /^ferrovisor> / || $0 ~ /^\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) { hit = 1 }
-        !fence && NF { last = $0 }
     ' "$md")
 done
 
