@@ -14,6 +14,15 @@ pin_get() {
     awk -v key="$2" '$1 == key { $1 = ""; sub(/^ +/, ""); print; exit }' "$1"
 }
 
+# pin_require PIN KEY: the value of KEY in the pin file PIN; stops with an
+# error naming the file when the key is missing.
+pin_require() {
+    local value
+    value=$(pin_get "$1" "$2")
+    [ -n "$value" ] || die "guests/$(basename "$1") has no '$2'"
+    printf '%s\n' "$value"
+}
+
 # ANCHOR: apt
 # apt_private CACHE ARCH COMMAND ARGS...: apt-get or apt-cache with the private
 # state in CACHE/apt, for architecture ARCH.

@@ -54,10 +54,7 @@ INITRAMFS_EPOCH=0
 
 # linux_pin KEY: the value of KEY in guests/linux.pin.
 linux_pin() {
-    local value
-    value=$(pin_get "$LINUX_PIN" "$1")
-    [ -n "$value" ] || die "guests/linux.pin has no '$1'"
-    printf '%s\n' "$value"
+    pin_require "$LINUX_PIN" "$1"
 }
 
 # linux_expect KEY: the checksum a file must have: the unpinned record's when

@@ -34,10 +34,7 @@ UBOOT_TEXT_BASE=$((0x80000))
 
 # uboot_pin KEY: the value of KEY in guests/uboot.pin.
 uboot_pin() {
-    local value
-    value=$(pin_get "$UBOOT_PIN" "$1")
-    [ -n "$value" ] || die "guests/uboot.pin has no '$1'"
-    printf '%s\n' "$value"
+    pin_require "$UBOOT_PIN" "$1"
 }
 
 # uboot_help: how to get the image by hand, for error messages.

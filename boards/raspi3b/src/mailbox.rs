@@ -184,6 +184,16 @@ pub mod tag {
     pub const TEST_PALETTE: u32 = 0x0004_400b;
     /// The SET_PALETTE tag.
     pub const SET_PALETTE: u32 = 0x0004_800b;
+    /// The GET_GPIO_STATE tag (the firmware's GPIO expander).
+    pub const GET_GPIO_STATE: u32 = 0x0003_0041;
+    /// The SET_GPIO_STATE tag.
+    pub const SET_GPIO_STATE: u32 = 0x0003_8041;
+    /// The GET_GPIO_CONFIG tag.
+    pub const GET_GPIO_CONFIG: u32 = 0x0003_0043;
+    /// The SET_GPIO_CONFIG tag.
+    pub const SET_GPIO_CONFIG: u32 = 0x0003_8043;
+    /// The GET_THROTTLED tag (under-voltage and throttling flags).
+    pub const GET_THROTTLED: u32 = 0x0003_0046;
     /// The end tag.
     pub const END: u32 = 0;
 }

@@ -23,12 +23,18 @@ pub const LOCAL_PERIPHERAL_BASE: PhysAddr = PhysAddr::new(0x4000_0000);
 /// End of the local peripherals, rounded up to a 2 MiB block.
 pub const LOCAL_PERIPHERAL_END: PhysAddr = PhysAddr::new(0x4020_0000);
 
+/// The DMA controller, channels 0-14 (datasheet chapter 4).
+pub const DMA_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x7000);
 /// The system timer (datasheet chapter 12).
 pub const SYSTEM_TIMER_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x3000);
 /// The BCM2835 ARM interrupt controller ("Interrupts", datasheet ch. 7).
 pub const INTERRUPT_CONTROLLER_BASE: PhysAddr = PERIPHERAL_BASE.offset(0xb200);
 /// The VideoCore mailboxes.
 pub const MAILBOX_BASE: PhysAddr = PERIPHERAL_BASE.offset(0xb880);
+/// The clock manager and the PLLs' analogue controls (CPRMAN, bus address
+/// 0x7E10_1000; the datasheet documents only its general-purpose clocks,
+/// section 6.3).
+pub const CPRMAN_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x10_1000);
 /// The power management block holding the watchdog.
 pub const PM_BASE: PhysAddr = PERIPHERAL_BASE.offset(0x10_0000);
 /// GPIO function select, pull and level registers (datasheet ch. 6).

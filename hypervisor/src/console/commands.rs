@@ -375,20 +375,23 @@ mod tests {
         assert_eq!(parse(""), Ok(None));
     }
 
+    /// A sample for each of `spec`'s required arguments: the first choice
+    /// of `<a|b>`, else an id.
+    fn sample_args(spec: &CommandSpec) -> std::vec::Vec<&'static str> {
+        spec.args
+            .split_ascii_whitespace()
+            .filter(|a| a.starts_with('<'))
+            .map(|a| match a.trim_matches(['<', '>']).split_once('|') {
+                Some((first, _)) => first,
+                None => "1",
+            })
+            .collect()
+    }
+
     #[test]
     fn every_table_entry_parses() {
         for spec in COMMANDS {
-            // A sample for each required argument: the first choice of
-            // `<a|b>`, else an id.
-            let args: std::vec::Vec<&str> = spec
-                .args
-                .split_ascii_whitespace()
-                .filter(|a| a.starts_with('<'))
-                .map(|a| match a.trim_matches(['<', '>']).split_once('|') {
-                    Some((first, _)) => first,
-                    None => "1",
-                })
-                .collect();
+            let args = sample_args(spec);
             let line = std::format!("{} {}", spec.name, args.join(" "));
             assert!(parse(&line).is_ok_and(|c| c.is_some()), "{line}");
         }
@@ -518,17 +521,7 @@ mod tests {
             pads in proptest::collection::vec("[ \t]{1,3}", 3),
         ) {
             let spec = &COMMANDS[which];
-            // A sample for each required argument, as in
-            // `every_table_entry_parses`.
-            let args: std::vec::Vec<&str> = spec
-                .args
-                .split_ascii_whitespace()
-                .filter(|a| a.starts_with('<'))
-                .map(|a| match a.trim_matches(['<', '>']).split_once('|') {
-                    Some((first, _)) => first,
-                    None => "1",
-                })
-                .collect();
+            let args = sample_args(spec);
             let plain = std::format!("{} {}", spec.name, args.join(" "));
             let padded = std::format!("{}{}{}{}{}", pads[0], spec.name, pads[1], args.join(&pads[1]), pads[2]);
             prop_assert_eq!(parse(&plain), parse(&padded));

@@ -32,7 +32,7 @@ pub fn refusal(action: Lifecycle, state: VmState) -> Option<&'static str> {
             Some("it was halted by a fault; 'vmreset' restarts it from its image")
         }
         (Lifecycle::Start, VmState::Off(Why::PoweredOff)) => {
-            Some("it powered itself off (PSCI SYSTEM_OFF never returns); 'vmreset' restarts it")
+            Some("it powered itself off, and a board that is off stays off; 'vmreset' restarts it")
         }
         _ => None,
     }

@@ -34,11 +34,11 @@
 //! Everything else in the block reads as 0 and ignores writes (`reserved`).
 
 use super::{Device, Reg, VmEnv, RESERVED};
-use crate::board::PERIPHERAL_BASE;
+use crate::board::CPRMAN_BASE;
 use tock_registers::register_bitfields;
 
 /// The clock manager (bus address 0x7E10_1000).
-pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x10_1000;
+pub const BASE: u64 = CPRMAN_BASE.as_u64();
 /// Bytes of registers: the CM_ block and the A2W (analogue) block.
 pub const SIZE: u64 = 0x2000;
 

@@ -30,11 +30,11 @@
 //! modules it does not load, and the board has no SD card).
 
 use super::{Device, Reg, VmEnv, RESERVED};
-use crate::board::PERIPHERAL_BASE;
+use crate::board::DMA_BASE;
 use tock_registers::register_bitfields;
 
 /// The DMA controller (bus address 0x7E00_7000).
-pub const BASE: u64 = PERIPHERAL_BASE.as_u64() + 0x7000;
+pub const BASE: u64 = DMA_BASE.as_u64();
 /// Bytes of registers: channels 0-14 and the global registers.
 pub const SIZE: u64 = 0x1000;
 

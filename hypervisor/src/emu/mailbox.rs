@@ -68,7 +68,13 @@
 use super::{register_offsets, Device, Reg, VmEnv};
 use crate::board::MAILBOX_BASE;
 use core::mem::offset_of;
-use raspi3b::mailbox::{Registers as MailboxRegisters, MAIL_CONFIG, MAIL_DATA, MAIL_STATUS};
+use raspi3b::mailbox::tag::*;
+use raspi3b::mailbox::{
+    Registers as MailboxRegisters, BUS_ALIAS_MASK, MAIL_CONFIG, MAIL_DATA, MAIL_STATUS,
+};
+pub use raspi3b::mailbox::{
+    CHANNEL_PROPERTY, ERROR_PARSING_REQUEST, REQUEST_SUCCESSFUL, TAG_RESPONSE,
+};
 
 /// The mailbox registers (bus address 0x7E00_B880).
 pub const BASE: u64 = MAILBOX_BASE.as_u64();
@@ -100,23 +106,9 @@ register_offsets! {
 
 /// Words the VideoCore-to-ARM mailbox holds.
 const MAIL0_DEPTH: usize = 8;
-/// Property tags, ARM to VideoCore.
-pub const CHANNEL_PROPERTY: u32 = 8;
 /// The data answered on a channel the model does not serve.
 const CHANNEL_NOT_SERVED: u32 = 1;
-/// The VideoCore sees ARM RAM through bus aliases in address bits 31:30.
-const BUS_ALIAS_MASK: u32 = 0xc000_0000;
 
-// The property buffer.
-/// The buffer was processed.
-pub const REQUEST_SUCCESSFUL: u32 = 0x8000_0000;
-/// The buffer was malformed ("error parsing request buffer (partial
-/// response)").
-pub const ERROR_PARSING_REQUEST: u32 = 0x8000_0001;
-/// Bit 31 of a tag's request/response code: the tag was answered.
-pub const TAG_RESPONSE: u32 = 0x8000_0000;
-/// The tag that ends the buffer.
-const END_TAG: u32 = 0;
 /// Buffer size and request code.
 const BUFFER_HEADER_BYTES: u64 = 8;
 /// Offset of the request/response code in the buffer.
@@ -136,64 +128,6 @@ const REQUEST_WORDS: usize = 3;
 const RESPONSE_WORDS: usize = 4;
 /// Bits in a byte.
 const BITS_PER_BYTE: u32 = 8;
-
-// ANCHOR: tag_ids
-// Tags (Raspberry Pi firmware wiki, "Mailbox property interface").
-const GET_FIRMWARE_REVISION: u32 = 0x0000_0001;
-const GET_BOARD_MODEL: u32 = 0x0001_0001;
-const GET_BOARD_REVISION: u32 = 0x0001_0002;
-const GET_BOARD_MAC_ADDRESS: u32 = 0x0001_0003;
-const GET_BOARD_SERIAL: u32 = 0x0001_0004;
-const GET_ARM_MEMORY: u32 = 0x0001_0005;
-const GET_VC_MEMORY: u32 = 0x0001_0006;
-const GET_POWER_STATE: u32 = 0x0002_0001;
-const GET_TIMING: u32 = 0x0002_0002;
-const SET_POWER_STATE: u32 = 0x0002_8001;
-const GET_CLOCK_STATE: u32 = 0x0003_0001;
-const SET_CLOCK_STATE: u32 = 0x0003_8001;
-const GET_CLOCK_RATE: u32 = 0x0003_0002;
-const SET_CLOCK_RATE: u32 = 0x0003_8002;
-const GET_MAX_CLOCK_RATE: u32 = 0x0003_0004;
-const GET_MIN_CLOCK_RATE: u32 = 0x0003_0007;
-const GET_TEMPERATURE: u32 = 0x0003_0006;
-const GET_MAX_TEMPERATURE: u32 = 0x0003_000a;
-const GET_COMMAND_LINE: u32 = 0x0005_0001;
-const GET_DMA_CHANNELS: u32 = 0x0006_0001;
-// Framebuffer.
-const ALLOCATE_BUFFER: u32 = 0x0004_0001;
-const RELEASE_BUFFER: u32 = 0x0004_8001;
-const BLANK_SCREEN: u32 = 0x0004_0002;
-const GET_PHYSICAL_WIDTH_HEIGHT: u32 = 0x0004_0003;
-const TEST_PHYSICAL_WIDTH_HEIGHT: u32 = 0x0004_4003;
-const SET_PHYSICAL_WIDTH_HEIGHT: u32 = 0x0004_8003;
-const GET_VIRTUAL_WIDTH_HEIGHT: u32 = 0x0004_0004;
-const TEST_VIRTUAL_WIDTH_HEIGHT: u32 = 0x0004_4004;
-const SET_VIRTUAL_WIDTH_HEIGHT: u32 = 0x0004_8004;
-const GET_DEPTH: u32 = 0x0004_0005;
-const TEST_DEPTH: u32 = 0x0004_4005;
-const SET_DEPTH: u32 = 0x0004_8005;
-const GET_PIXEL_ORDER: u32 = 0x0004_0006;
-const TEST_PIXEL_ORDER: u32 = 0x0004_4006;
-const SET_PIXEL_ORDER: u32 = 0x0004_8006;
-const GET_ALPHA_MODE: u32 = 0x0004_0007;
-const TEST_ALPHA_MODE: u32 = 0x0004_4007;
-const SET_ALPHA_MODE: u32 = 0x0004_8007;
-const GET_PITCH: u32 = 0x0004_0008;
-const GET_VIRTUAL_OFFSET: u32 = 0x0004_0009;
-const TEST_VIRTUAL_OFFSET: u32 = 0x0004_4009;
-const SET_VIRTUAL_OFFSET: u32 = 0x0004_8009;
-const GET_OVERSCAN: u32 = 0x0004_000a;
-const TEST_OVERSCAN: u32 = 0x0004_400a;
-const SET_OVERSCAN: u32 = 0x0004_800a;
-const GET_PALETTE: u32 = 0x0004_000b;
-const TEST_PALETTE: u32 = 0x0004_400b;
-const SET_PALETTE: u32 = 0x0004_800b;
-const GET_GPIO_STATE: u32 = 0x0003_0041;
-const SET_GPIO_STATE: u32 = 0x0003_8041;
-const GET_GPIO_CONFIG: u32 = 0x0003_0043;
-const SET_GPIO_CONFIG: u32 = 0x0003_8043;
-const GET_THROTTLED: u32 = 0x0003_0046;
-// ANCHOR_END: tag_ids
 
 /// Every framebuffer tag and the bytes of its (all-zero) response.
 const FRAMEBUFFER_TAGS: [(u32, u32); 28] = [
@@ -473,7 +407,7 @@ impl Firmware {
             let Some(tag) = env.read_guest_u32(ipa + at) else {
                 return false;
             };
-            if tag == END_TAG {
+            if tag == END {
                 return true;
             }
             if at + TAG_HEADER_BYTES > size {
@@ -825,7 +759,7 @@ mod tests {
         let mut values = std::vec![0; value_words];
         values[..request.len()].copy_from_slice(request);
         b.extend(values);
-        b.push(END_TAG);
+        b.push(END);
         b[0] = (b.len() * 4) as u32;
         b
     }
@@ -840,7 +774,7 @@ mod tests {
             12 * 4, 0,                  // size, process request
             GET_ARM_MEMORY, 8, 0, 0, 0, // tag, value size, request, base, size
             GET_BOARD_REVISION, 4, 0, 0,
-            END_TAG,
+            END,
         ]);
         let answer = call(&mut m, &mut env, 0xc000_0000);
         assert_eq!(answer, 0xc000_0000 | BUFFER as u32 | CHANNEL_PROPERTY);
@@ -850,7 +784,7 @@ mod tests {
             12 * 4, REQUEST_SUCCESSFUL,
             GET_ARM_MEMORY, 8, TAG_RESPONSE | 8, 0, ram,
             GET_BOARD_REVISION, 4, TAG_RESPONSE | 4, 0x00a0_2082,
-            END_TAG,
+            END,
         ]);
     }
     // ANCHOR_END: real_guest_call
@@ -1072,7 +1006,7 @@ mod tests {
             12 * 4, 0,
             SET_CURSOR_STATE, 8, 8, 1, 2,
             GET_BOARD_MODEL, 4, 0, 0x5555,
-            END_TAG,
+            END,
         ]);
         call(&mut m, &mut env, 0);
         #[rustfmt::skip]
@@ -1080,7 +1014,7 @@ mod tests {
             12 * 4, REQUEST_SUCCESSFUL,
             SET_CURSOR_STATE, 8, 8, 1, 2,
             GET_BOARD_MODEL, 4, TAG_RESPONSE | 4, BOARD_MODEL,
-            END_TAG,
+            END,
         ]);
     }
 
@@ -1094,7 +1028,7 @@ mod tests {
         assert_eq!(env.peek(BUFFER + 16, 2), [TAG_RESPONSE | 8, 0], "base only");
         assert_eq!(
             env.peek(BUFFER + 24, 1),
-            [END_TAG],
+            [END],
             "the size did not overwrite the end tag"
         );
         // The MAC address in a 5-byte buffer: the 6th byte is not written.
@@ -1127,7 +1061,7 @@ mod tests {
             ]
         );
         // A value buffer running past the end.
-        env.poke(BUFFER, &[6 * 4, 0, GET_BOARD_MODEL, 400, 0, END_TAG]);
+        env.poke(BUFFER, &[6 * 4, 0, GET_BOARD_MODEL, 400, 0, END]);
         call(&mut m, &mut env, 0);
         assert_eq!(
             env.peek(BUFFER, 5),
@@ -1135,7 +1069,7 @@ mod tests {
         );
         // Too short, and not whole words.
         for size in [0, 8, 13] {
-            env.poke(BUFFER, &[size, 0, END_TAG, 0]);
+            env.poke(BUFFER, &[size, 0, END, 0]);
             call(&mut m, &mut env, 0);
             assert_eq!(
                 env.peek(BUFFER + 4, 1),
@@ -1145,7 +1079,7 @@ mod tests {
         }
         // Running past the end of RAM.
         let last = env.ram_bytes() - 16;
-        env.poke(last, &[32, 0, END_TAG, 0]);
+        env.poke(last, &[32, 0, END, 0]);
         m.write(MAIL1_WRITE, last as u32 | CHANNEL_PROPERTY, &mut env);
         assert_eq!(
             read(&mut m, &mut env, MAIL0_READ),
@@ -1273,7 +1207,7 @@ mod tests {
                 buffer.extend([*tag, *value_bytes, 0]);
                 buffer.extend(&values[..value_bytes.div_ceil(4) as usize]);
             }
-            buffer.push(END_TAG);
+            buffer.push(END);
             buffer[0] = buffer.len() as u32 * 4;
             env.poke(BUFFER, &buffer);
             m.write(MAIL1_WRITE, BUFFER as u32 | CHANNEL_PROPERTY, &mut env);

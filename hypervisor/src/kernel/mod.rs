@@ -5,7 +5,7 @@
 pub mod cpu;
 pub mod irq;
 
-use crate::arch::aarch64::{self as arch, exception, mmu, timer::Delay};
+use crate::arch::aarch64::{self as arch, exception, mmu};
 use crate::board::{self, Revision};
 use crate::console::shell::{self, Shell};
 use crate::drivers::mailbox::CLOCK_ID_CORE;
@@ -20,6 +20,7 @@ use crate::vm::machine::Hypervisor;
 use crate::vm::table::VM_CONFIGS;
 use aarch64_cpu::registers::HCR_EL2;
 use cpu::Aarch64;
+use raspi3b::delay::CounterDelay;
 use tock_registers::interfaces::Writeable;
 
 // ANCHOR: owner
@@ -64,7 +65,7 @@ pub fn start() -> ! {
             .filter(|&hz| hz > 0)
             .unwrap_or(board::DEFAULT_CORE_CLOCK_HZ),
     });
-    GPIO.map_mini_uart(&mut Delay);
+    GPIO.map_mini_uart(&mut CounterDelay);
     UART.init(info.core_clock_hz);
     mark_uart_ready();
 
@@ -139,7 +140,7 @@ fn wrong_exception_level() -> ! {
         .clock_rate(CLOCK_ID_CORE)
         .filter(|&hz| hz > 0)
         .unwrap_or(board::DEFAULT_CORE_CLOCK_HZ);
-    GPIO.map_mini_uart(&mut Delay);
+    GPIO.map_mini_uart(&mut CounterDelay);
     UART.init(clock);
     mark_uart_ready();
     let mut w = emergency_writer();

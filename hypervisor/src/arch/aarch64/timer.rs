@@ -1,14 +1,13 @@
 //! The hypervisor's clock: the ARM generic timer's physical counter.
 //!
 //! CNTPCT_EL0 counts up at CNTFRQ_EL0 Hz from reset (19.2 MHz on a real
-//! Pi 3, 62.5 MHz under QEMU), so uptime and delays need no MMIO timer.
+//! Pi 3, 62.5 MHz under QEMU), so uptime needs no MMIO timer (drivers' delays use the board crate's
+//! `raspi3b::delay::CounterDelay`, on the same counter).
 
 use super::time::Timestamp;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{CNTFRQ_EL0, CNTPCT_EL0};
 use tock_registers::interfaces::Readable;
-
-const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
 /// The counter now.
 pub fn now() -> Timestamp {
@@ -17,19 +16,6 @@ pub fn now() -> Timestamp {
     Timestamp {
         ticks: CNTPCT_EL0.get(),
         freq: CNTFRQ_EL0.get(),
-    }
-}
-
-/// Busy-wait delays on the generic timer, for drivers that need them.
-pub struct Delay;
-
-impl embedded_hal::delay::DelayNs for Delay {
-    fn delay_ns(&mut self, ns: u32) {
-        let start = now();
-        let ticks = (ns as u64 * start.freq).div_ceil(NANOS_PER_SECOND);
-        while now().ticks.wrapping_sub(start.ticks) < ticks {
-            core::hint::spin_loop();
-        }
     }
 }
 
