@@ -8,7 +8,8 @@
 #   3. `mdbook build book` runs without an ERROR or WARN line;
 #   4. every picture the book shows exists (and an SVG is well-formed XML);
 #   5. no chapter pastes a console transcript (a code block with the prompt
-#      `ferrovisor> ` or a log line `[    0.002306] ...`): transcripts are
+#      `ferrovisor> `, `U-Boot> ` or `/root # `, a log line `[    0.002306] ...`
+#      or a `[vmtrace] ` line): transcripts are
 #      included from book/src/transcripts/, which real runs produce;
 #   6. those transcripts match what the code prints (scripts/check-transcripts.sh,
 #      against target/transcripts/ from the system test `transcripts`).
@@ -29,7 +30,7 @@ case "${1:-}" in
     "") ;;
     --transcripts) transcripts="" ;;
     --update) "$ROOT/scripts/check-transcripts.sh" --update; transcripts="" ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-book: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -195,7 +196,8 @@ for md in "${chapters[@]}"; do
         pasted=$((pasted + 1))
     done < <(awk '
         /^[ \t]*```/ { if (fence) { if (hit) print start; fence = 0 } else { fence = 1; hit = 0; start = NR }; next }
-        fence && ($0 ~ /^ferrovisor> / || $0 ~ /^\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) { hit = 1 }
+        fence && ($0 ~ /^ferrovisor> / || $0 ~ /^\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] / ||
+                  $0 ~ /^\[vmtrace\] / || $0 ~ /^U-Boot> / || $0 ~ /^\/root # /) { hit = 1 }
     ' "$md")
 done
 
