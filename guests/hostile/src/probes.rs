@@ -9,7 +9,7 @@
 
 use crate::exception;
 use crate::targets::{
-    ABSENT_DEVICES, AUX_MU_LSR_REG, AUX_MU_SCRATCH, KERNEL_LOAD_ADDRESS, PERIPHERAL_BASE,
+    ABSENT_DEVICES, AUX_MU_SCRATCH, KERNEL_LOAD_ADDRESS, PERIPHERAL_BASE, SYSTEM_TIMER_CLO,
 };
 use core::arch::asm;
 use raspi3b::irq::AUX;
@@ -115,14 +115,14 @@ pub fn absent_devices() {
 /// cannot know which registers to fill.
 pub fn load_pair_from_device() {
     say!(
-        "p: ldp (load pair) from {:#x} (AUX_MU_LSR_REG)",
-        AUX_MU_LSR_REG
+        "p: ldp (load pair) from {:#x} (system timer CLO)",
+        SYSTEM_TIMER_CLO
     );
     let (a, b): (u32, u32);
-    // SAFETY: reading the mini UART's line status (and the register after
-    // it) has no side effect.
+    // SAFETY: reading the system timer's counter (CLO, then CHI) has no
+    // side effect.
     unsafe {
-        asm!("ldp {a:w}, {b:w}, [{p}]", p = in(reg) AUX_MU_LSR_REG, a = out(reg) a, b = out(reg) b, options(nostack))
+        asm!("ldp {a:w}, {b:w}, [{p}]", p = in(reg) SYSTEM_TIMER_CLO, a = out(reg) a, b = out(reg) b, options(nostack))
     };
     say!("p: read {:#x} {:#x}: NOT STOPPED", a, b);
 }

@@ -1,5 +1,5 @@
 //! The addresses the probes abuse, from the board crate's memory map and
-//! register blocks: a harmless mini UART register to read, one to write,
+//! register blocks: a harmless device register to read, one to write,
 //! devices the virtual board does not have, and where the hypervisor's
 //! image sits in host memory.
 //!
@@ -9,12 +9,17 @@
 use core::mem::offset_of;
 use raspi3b::aux::Registers as Aux;
 use raspi3b::map;
+use raspi3b::system_timer::Registers as SystemTimer;
 
 /// Start of the BCM2837 peripheral window.
 pub const PERIPHERAL_BASE: usize = map::PERIPHERAL_BASE.as_usize();
 
-/// AUX_MU_LSR_REG: a mini UART register that is harmless to read.
-pub const AUX_MU_LSR_REG: usize = map::AUX_BASE.as_usize() + offset_of!(Aux, AUX_MU_LSR_REG);
+/// CLO, the system timer's counter (low word), followed by CHI: harmless
+/// to read, and a device whose every access traps under ferrovisor. (The
+/// mini UART's registers are read from a shadow page while nothing waits to
+/// be received, so a read there need not trap at all.)
+pub const SYSTEM_TIMER_CLO: usize =
+    map::SYSTEM_TIMER_BASE.as_usize() + offset_of!(SystemTimer, CLO);
 /// AUX_MU_SCRATCH: a mini UART register that is harmless to write.
 pub const AUX_MU_SCRATCH: usize = map::AUX_BASE.as_usize() + offset_of!(Aux, AUX_MU_SCRATCH);
 

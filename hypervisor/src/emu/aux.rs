@@ -58,6 +58,8 @@ use raspi3b::aux::{
 pub const BASE: u64 = AUX_BASE.as_u64();
 /// Bytes of registers: AUX_IRQ to the end of SPI2.
 pub const SIZE: u64 = 0x100;
+/// 32-bit registers in [`SIZE`]: the words of [`Aux::shadow`].
+pub const SHADOW_WORDS: usize = (SIZE / 4) as usize;
 
 register_offsets! {
     /// Auxiliary Interrupt status.
@@ -100,6 +102,20 @@ pub fn is_console_register(offset: u32) -> bool {
 }
 
 impl Aux {
+    /// Whether an access to console register `offset` may change the mini
+    /// UART's interrupt output: a read of AUX_MU_IO_REG (it takes a byte),
+    /// or a write to anything but the transmitted byte and the read-only
+    /// registers. A status read, or a byte sent, cannot (the transmitter is
+    /// always empty).
+    pub fn may_change_interrupt(&self, offset: u32, write: bool) -> bool {
+        if write {
+            !(matches!(offset, AUX_IRQ | AUX_MU_LSR_REG | AUX_MU_STAT_REG)
+                || (offset == AUX_MU_IO_REG && !self.dlab()))
+        } else {
+            offset == AUX_MU_IO_REG && !self.dlab()
+        }
+    }
+
     /// A word access to one of the [console registers](is_console_register),
     /// exactly as [`Device::read`] / [`Device::write`] do it but without
     /// naming the register (the trap fast path does not trace): what a read
@@ -242,6 +258,9 @@ pub struct Aux {
     baud: u32,
     rx: RxFifo,
     spi: [Spi; 2],
+    /// Whether a register may read differently since [`Aux::shadow`] last
+    /// gave the registers' values.
+    shadow_stale: bool,
 }
 
 impl Aux {
@@ -258,8 +277,45 @@ impl Aux {
             baud: baud_divisor(DEFAULT_CORE_CLOCK_HZ, BAUD_RATE),
             rx: RxFifo::new(),
             spi: [Spi { cntl0: 0, cntl1: 0 }; 2],
+            shadow_stale: true,
         }
     }
+
+    // ANCHOR: shadow
+    /// What every register of the block reads now, word by word from
+    /// AUX_IRQ, if no read has a side effect: none while no received byte
+    /// is ready (in the FIFO, or waiting to enter it), since only a read of
+    /// AUX_MU_IO_REG changes anything, by taking a byte. `None` otherwise.
+    /// The trap fast path's shadow page holds these words, mapped
+    /// read-only in place of the block, so that a guest polling the status
+    /// registers does not trap; the reads here are the ones it would make.
+    pub fn shadow(&mut self, env: &mut dyn VmEnv) -> Option<[u32; SHADOW_WORDS]> {
+        if self.data_ready(env) {
+            return None;
+        }
+        let mut words = [0; SHADOW_WORDS];
+        for (offset, word) in (0u32..).step_by(4).zip(words.iter_mut()) {
+            *word = self.value(offset, env);
+        }
+        self.shadow_stale = false;
+        Some(words)
+    }
+
+    /// Whether no read has a side effect now, so [`Self::shadow`] would
+    /// give the registers' values.
+    pub fn shadow_possible(&self, env: &dyn VmEnv) -> bool {
+        !self.data_ready(env)
+    }
+
+    /// Whether a register may read differently since [`Self::shadow`] was
+    /// last asked: after any write but a transmitted byte or one to a
+    /// read-only register. Received bytes do not count: the shadow stands
+    /// in only while none is ready, and with the FIFO empty again every
+    /// register reads as it did before they came.
+    pub fn shadow_stale(&self) -> bool {
+        self.shadow_stale
+    }
+    // ANCHOR_END: shadow
 
     fn mini_uart_enabled(&self) -> bool {
         AUX_ENABLES::MINI_UART_ENABLE.is_set(self.enables)
@@ -365,6 +421,11 @@ impl Aux {
 
     /// Write a mini UART register.
     fn write_mini_uart(&mut self, offset: u32, value: u32, env: &mut dyn VmEnv) {
+        // A transmitted byte changes no register, nor does a write to a
+        // read-only one; anything else may.
+        let no_change = matches!(offset, AUX_MU_LSR_REG | AUX_MU_MSR_REG | AUX_MU_STAT_REG)
+            || (offset == AUX_MU_IO_REG && !self.dlab());
+        self.shadow_stale |= !no_change;
         match offset {
             AUX_MU_IO_REG if self.dlab() => {
                 self.baud = (self.baud & !BYTE_MASK) | (value & BYTE_MASK);
@@ -444,10 +505,11 @@ fn spi_enable(block: usize) -> u32 {
     }
 }
 
-// ANCHOR: access
-impl Device for Aux {
-    fn read(&mut self, offset: u32, env: &mut dyn VmEnv) -> Reg {
-        let value = match offset {
+impl Aux {
+    /// What a read of `offset` returns ([`Device::read`] without the
+    /// register's name, which the shadow does not need).
+    fn value(&mut self, offset: u32, env: &mut dyn VmEnv) -> u32 {
+        match offset {
             AUX_IRQ => AUX_IRQ::MINI_UART_IRQ.val(self.interrupt(env).into()).value,
             AUX_ENABLES => self.enables,
             MINI_UART_FIRST..MINI_UART_END if self.mini_uart_enabled() => {
@@ -468,14 +530,24 @@ impl Device for Aux {
                 }
                 _ => 0,
             },
-        };
+        }
+    }
+}
+
+// ANCHOR: access
+impl Device for Aux {
+    fn read(&mut self, offset: u32, env: &mut dyn VmEnv) -> Reg {
         Reg {
             name: name(offset),
-            value,
+            value: self.value(offset, env),
         }
     }
 
     fn write(&mut self, offset: u32, value: u32, env: &mut dyn VmEnv) -> &'static str {
+        if !(MINI_UART_FIRST..MINI_UART_END).contains(&offset) {
+            // (`write_mini_uart` decides for its own registers.)
+            self.shadow_stale = true;
+        }
         match offset {
             AUX_ENABLES => self.enables = value & ENABLES_MASK,
             MINI_UART_FIRST..MINI_UART_END if self.mini_uart_enabled() => {
@@ -514,6 +586,93 @@ mod tests {
     fn read(a: &mut Aux, env: &mut FakeEnv, offset: u32) -> u32 {
         a.read(offset, env).value
     }
+
+    // ANCHOR: shadow_tests
+    #[test]
+    fn the_shadow_is_what_each_register_reads_and_changes_nothing() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
+        a.write(AUX_MU_SCRATCH, 0x5a, &mut env);
+        assert!(a.shadow_stale());
+        let words = a.shadow(&mut env).expect("nothing to receive");
+        assert!(!a.shadow_stale(), "the shadow is what the page reads");
+        for (i, &word) in words.iter().enumerate() {
+            assert_eq!(
+                read(&mut a, &mut env, 4 * i as u32),
+                word,
+                "offset {:#x}",
+                4 * i
+            );
+        }
+        assert_eq!(words[(AUX_MU_LSR_REG / 4) as usize], TX_EMPTY_AND_IDLE);
+        assert_eq!(words[(AUX_MU_SCRATCH / 4) as usize], 0x5a);
+        assert!(!a.shadow_stale(), "and those reads changed nothing");
+        // A byte sent changes no register; any other write may.
+        a.write(AUX_MU_IO_REG, u32::from(b'x'), &mut env);
+        a.write(AUX_MU_LSR_REG, 0, &mut env);
+        assert!(!a.shadow_stale());
+        a.write(AUX_MU_LCR_REG, DLAB | 3, &mut env);
+        assert!(a.shadow_stale());
+        let words = a.shadow(&mut env).unwrap();
+        assert_eq!(
+            words[(AUX_MU_IO_REG / 4) as usize],
+            a.baud & BYTE_MASK,
+            "DLAB: baud low"
+        );
+    }
+
+    #[test]
+    fn no_shadow_while_a_received_byte_is_ready() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        a.shadow(&mut env).unwrap();
+        env.input.push_back(b'k');
+        assert!(!a.shadow_possible(&env));
+        assert_eq!(
+            a.shadow(&mut env),
+            None,
+            "reading AUX_MU_IO_REG would take it"
+        );
+        assert_eq!(env.input.len(), 1, "and asking took nothing");
+        let before = a.shadow(&mut FakeEnv::new());
+        assert_eq!(read(&mut a, &mut env, AUX_MU_IO_REG), u32::from(b'k'));
+        assert!(!a.shadow_stale(), "the byte came and went");
+        assert_eq!(a.shadow(&mut env), before, "and the page reads as before");
+    }
+
+    #[test]
+    fn an_access_said_not_to_move_the_interrupt_does_not() {
+        for ier in [0, RX_INTERRUPT, TX_INTERRUPT, RX_INTERRUPT | TX_INTERRUPT] {
+            for input in [0usize, 1, 3] {
+                for offset in [
+                    AUX_IRQ,
+                    AUX_MU_IO_REG,
+                    AUX_MU_IIR_REG,
+                    AUX_MU_LSR_REG,
+                    AUX_MU_STAT_REG,
+                ] {
+                    for write in [None, Some(0), Some(0xc6)] {
+                        let mut a = Aux::new();
+                        let mut env = FakeEnv::new();
+                        a.write(AUX_MU_IER_REG, ier, &mut env);
+                        env.input.extend(core::iter::repeat_n(b'z', input));
+                        let before = a.interrupt(&env);
+                        let may = a.may_change_interrupt(offset, write.is_some());
+                        a.console_access(offset, write, &mut env).unwrap();
+                        if !may {
+                            assert_eq!(
+                                a.interrupt(&env),
+                                before,
+                                "{offset:#x} {write:?} ier {ier} input {input}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // ANCHOR_END: shadow_tests
 
     #[test]
     fn power_on_state_is_the_firmware_s() {

@@ -6,6 +6,7 @@ use crate::arch::aarch64::stage2::{self, Stage2Tables};
 use crate::arch::aarch64::vcpu::{self, El1State, FpState, VcpuFrame};
 use crate::arch::aarch64::{cpu, timer};
 use crate::console::{input, output::console};
+use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use crate::platform::LOCAL_INTC;
 use crate::vm::cpu::Cpu;
@@ -108,6 +109,20 @@ impl Cpu for Aarch64 {
         unsafe { stage2::flush_vm_tlb(vttbr) };
     }
 
+    fn write_console_shadow(&mut self, index: usize, words: &[u32; SHADOW_WORDS]) {
+        // SAFETY: the one core the hypervisor uses, between guest runs:
+        // nothing else writes the tables now.
+        let tables = unsafe { &mut (*core::ptr::addr_of_mut!(STAGE2))[index] };
+        stage2::write_shadow(tables, words);
+    }
+
+    unsafe fn map_console_shadow(&mut self, index: usize, mapped: bool) {
+        // SAFETY: as in `write_console_shadow`.
+        let tables = unsafe { &mut (*core::ptr::addr_of_mut!(STAGE2))[index] };
+        // SAFETY: the caller loaded this VM and does not run it now.
+        unsafe { stage2::map_shadow(tables, mapped) };
+    }
+
     unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]) {
         // SAFETY: the caller gives guest RAM nothing runs in.
         let dest = unsafe { core::slice::from_raw_parts_mut(host as *mut u8, bytes.len()) };
@@ -139,8 +154,8 @@ impl Cpu for Aarch64 {
         cpu::clean_invalidate_by_set_way(set_way);
     }
 
-    fn serve_interrupts(&mut self) {
-        irq::handle();
+    fn serve_interrupts(&mut self) -> bool {
+        irq::handle()
     }
 
     fn irq_pending(&self) -> bool {

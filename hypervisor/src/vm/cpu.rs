@@ -10,6 +10,7 @@
 //! a board. Nothing here may assume which implementation it gets.
 
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
+use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 
 // ANCHOR: cpu
@@ -62,6 +63,16 @@ pub trait Cpu {
     unsafe fn build_stage2(&mut self, index: usize, host_base: u64, ram: u64) -> u64;
     /// Forget the cached translations of the VM with this VTTBR.
     fn flush_vm_tlb(&mut self, vttbr: u64);
+    /// Write VM `index`'s console shadow page: what its mini UART's page
+    /// reads, word by word from its start (the rest of the page reads 0).
+    fn write_console_shadow(&mut self, index: usize, words: &[u32; SHADOW_WORDS]);
+    /// Map VM `index`'s console shadow read-only in place of its mini
+    /// UART's page, or take it away (every access to the page traps).
+    ///
+    /// # Safety
+    ///
+    /// VM `index` must be the loaded one, and not running.
+    unsafe fn map_console_shadow(&mut self, index: usize, mapped: bool);
 
     /// Copy `bytes` to guest RAM at host physical address `host` and clean
     /// them to RAM, where a guest with its caches off reads them.
@@ -90,8 +101,8 @@ pub trait Cpu {
     fn clean_invalidate_by_set_way(&mut self, set_way: u64);
 
     /// Serve every pending physical interrupt (the console's receiver, the
-    /// EL2 timer).
-    fn serve_interrupts(&mut self);
+    /// EL2 timer); whether the EL2 timer had fired, which stops it.
+    fn serve_interrupts(&mut self) -> bool;
     /// Whether a physical interrupt is pending on this core (masked at EL2,
     /// so it waits for [`serve_interrupts`](Cpu::serve_interrupts)): the
     /// console's receiver or the EL2 timer. A register read, no device

@@ -8,6 +8,7 @@
 //! where the host's unit and property tests can reach them.
 
 use crate::arch::aarch64::esr::AbortIss;
+use crate::emu::aux::BASE as SHADOW_IPA;
 use crate::emu::{AccessSize, VirtualBoard};
 
 /// HPFAR_EL2.FIPA, bits [39:4]: bits [47:12] of the faulting IPA.
@@ -27,6 +28,11 @@ const W_REGISTER_MASK: u64 = 0xffff_ffff;
 /// the same. For a fault on a stage-1 table walk FAR is the address being
 /// translated, not the table entry's: only the page is known.
 pub fn fault_ipa(abort: AbortIss, hpfar: u64, far: u64) -> u64 {
+    if is_shadow_write(abort) {
+        // HPFAR_EL2 need not hold the page for a permission fault, but only
+        // one page faults so: the console's shadow.
+        return SHADOW_IPA | (far & PAGE_OFFSET_MASK);
+    }
     let page = ((hpfar >> HPFAR_FIPA_SHIFT) & HPFAR_FIPA_MASK) << PAGE_SHIFT;
     if abort.stage1_walk() {
         page
@@ -36,11 +42,22 @@ pub fn fault_ipa(abort: AbortIss, hpfar: u64, far: u64) -> u64 {
 }
 // ANCHOR_END: fault_ipa
 
+/// Whether a stage-2 data abort is a permission fault that is not on a
+/// stage-1 table walk: a store to the console's shadow page, the one page
+/// stage 2 maps read-only (`vm::machine` maps it in place of the mini
+/// UART's page while no read there has a side effect). The store is
+/// emulated like any store to the mini UART.
+pub fn is_shadow_write(abort: AbortIss) -> bool {
+    (PERMISSION_FIRST..=PERMISSION_LAST).contains(&abort.status().0)
+        && abort.is_write()
+        && !abort.stage1_walk()
+}
+
 // ANCHOR: refuse
 /// Why a stage-2 data abort at `ipa` cannot be emulated, or `None` if it
 /// is a load or store to the virtual board that the syndrome describes.
 pub fn data_abort_refusal(abort: AbortIss, ipa: u64) -> Option<&'static str> {
-    if let Some(reason) = not_a_translation_fault(abort) {
+    if let Some(reason) = not_a_translation_fault(abort).filter(|_| !is_shadow_write(abort)) {
         return Some(reason);
     }
     if abort.stage1_walk() {
@@ -234,6 +251,13 @@ mod tests {
             assert_eq!(data_abort_refusal(with(dfsc), AUX_MU_IO_REG), Some(reason));
             assert_eq!(instruction_abort_reason(AbortIss(dfsc)), reason);
         }
+        // A store that hits the read-only console shadow is the exception:
+        // emulated, at the shadowed page (whatever HPFAR says).
+        let shadow_store = AbortIss(with(0b00_1111).0 | WNR);
+        assert!(is_shadow_write(shadow_store));
+        let ipa = fault_ipa(shadow_store, 0, 0xffff_0000_1234_5040);
+        assert_eq!(ipa, AUX_MU_IO_REG);
+        assert_eq!(data_abort_refusal(shadow_store, ipa), None);
     }
 
     #[test]
@@ -261,7 +285,11 @@ mod tests {
             let abort = AbortIss(raw_iss & ((1 << 25) - 1));
             let ipa = fault_ipa(abort, hpfar, far);
             prop_assert!(ipa < 1 << 48);
-            prop_assert_eq!(ipa >> PAGE_SHIFT, (hpfar >> HPFAR_FIPA_SHIFT) & HPFAR_FIPA_MASK);
+            if is_shadow_write(abort) {
+                prop_assert_eq!(ipa, SHADOW_IPA | (far & PAGE_OFFSET_MASK));
+            } else {
+                prop_assert_eq!(ipa >> PAGE_SHIFT, (hpfar >> HPFAR_FIPA_SHIFT) & HPFAR_FIPA_MASK);
+            }
             let refusal = data_abort_refusal(abort, ipa);
             if refusal.is_none() {
                 // Only a described access to the virtual board is emulated.

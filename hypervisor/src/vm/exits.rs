@@ -180,7 +180,10 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
         );
     }
     vm.frame.pc += INSTRUCTION_BYTES;
-    if changed {
+    // A write to the shadow page that changed what the page reads: the
+    // loop writes the shadow again before the guest reads it.
+    let shadow_stale = decode::is_shadow_write(abort) && vm.board.console_shadow_stale();
+    if changed || shadow_stale {
         Fast::Then(Next::Resume)
     } else {
         Fast::Resume

@@ -6,6 +6,7 @@ use super::cpu::Cpu;
 use crate::arch::aarch64::vcpu::{
     El1State, FpState, VcpuFrame, VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC,
 };
+use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
@@ -99,6 +100,10 @@ pub struct FakeCpu {
     pub deadline_writes: usize,
     /// How often the core-timer routing was written.
     pub route_writes: usize,
+    /// Each VM's console shadow as last written, and whether it is mapped.
+    pub shadows: BTreeMap<usize, ([u32; SHADOW_WORDS], bool)>,
+    /// How often a console shadow was taken away (a TLB flush each).
+    pub shadow_unmaps: usize,
     /// What focused VMs wrote to the console.
     pub console: Vec<u8>,
     /// Set/way operands of guests' DC ISW/CSW/CISW.
@@ -200,6 +205,28 @@ impl Cpu for FakeCpu {
 
     fn flush_vm_tlb(&mut self, _vttbr: u64) {}
 
+    fn write_console_shadow(&mut self, index: usize, words: &[u32; SHADOW_WORDS]) {
+        self.shadows
+            .entry(index)
+            .or_insert(([0; SHADOW_WORDS], false))
+            .0 = *words;
+    }
+
+    unsafe fn map_console_shadow(&mut self, index: usize, mapped: bool) {
+        assert_eq!(
+            self.vttbr.map(|v| (v >> VMID_SHIFT) as usize - 1),
+            Some(index),
+            "the shadow is mapped with its VM loaded"
+        );
+        self.shadows
+            .entry(index)
+            .or_insert(([0; SHADOW_WORDS], false))
+            .1 = mapped;
+        if !mapped {
+            self.shadow_unmaps += 1;
+        }
+    }
+
     unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]) {
         for (i, &b) in bytes.iter().enumerate() {
             self.ram.insert(host + i as u64, b);
@@ -223,9 +250,12 @@ impl Cpu for FakeCpu {
         self.set_way.push(set_way);
     }
 
-    fn serve_interrupts(&mut self) {
+    fn serve_interrupts(&mut self) -> bool {
         self.interrupts_served += 1;
         self.irq_pending = false;
+        // The EL2 timer fired if its deadline passed (serving stops it; the
+        // fake keeps the value for the tests to read).
+        self.hyp_deadline.is_some_and(|d| d <= self.ticks.get())
     }
 
     fn irq_pending(&self) -> bool {

@@ -17,6 +17,8 @@ use super::tests::{
     DFSC_TRANSLATION_L1, EC_HVC64, EC_SYSREG, EC_WFX, ENABLE_IRQS_1, ENTRY, LOCAL_TIMER_CONTROL,
     PSCI_SYSTEM_OFF, PSCI_VERSION, SLICE,
 };
+use crate::emu::aux::{BASE as AUX_BASE, SHADOW_WORDS};
+use crate::emu::AccessSize;
 
 /// The mini UART's data register and interrupt enable register.
 const AUX_MU_IO: u64 = 0x3f21_5040;
@@ -245,12 +247,42 @@ fn the_el2_timer_and_the_routing_are_written_only_when_they_change() {
     assert_eq!(cpu.runs, [0, 0, 0], "three slow exits in one slice");
     assert_eq!(cpu.deadline_writes, 1, "the slice's end, once");
     assert_eq!(cpu.route_writes, 1);
-    // Serving the EL2 timer stops it: it is armed again afterwards.
+    // A console interrupt leaves the EL2 timer armed: not written again.
     cpu.script.push_back(Exit::irq(GAP));
     cpu.script.push_back(counter_read());
     hyp.step(&mut cpu);
     hyp.step(&mut cpu);
+    assert_eq!(cpu.deadline_writes, 1, "the console's IRQ stops no timer");
+    // Serving the EL2 timer stops it: it is armed again afterwards (the
+    // fake's timer fires when its deadline has passed).
+    let deadline = cpu.hyp_deadline.unwrap();
+    cpu.ticks.set(deadline);
+    cpu.script.push_back(Exit::irq(0));
+    hyp.step(&mut cpu);
+    hyp.step(&mut cpu);
     assert_eq!(cpu.deadline_writes, 2);
+}
+
+#[test]
+fn a_lone_vms_backstop_is_not_rewritten_on_every_exit() {
+    // Alone, a VM's timer is only a backstop 100 ms away; moving it on by
+    // the few ticks between two exits would reprogram QEMU's host timer
+    // for every exit.
+    let (mut hyp, mut cpu) = machine(1);
+    for _ in 0..5 {
+        cpu.script.push_back(counter_read());
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(cpu.runs, [0; 5]);
+    assert_eq!(cpu.deadline_writes, 1, "the backstop, once");
+    // Half its distance later it is moved on.
+    let deadline = cpu.hyp_deadline.unwrap();
+    let now = cpu.ticks.get();
+    cpu.ticks.set(now + (deadline - now) / 2 + 1);
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.deadline_writes, 2);
+    assert!(cpu.hyp_deadline.unwrap() > deadline);
 }
 
 #[test]
@@ -322,3 +354,117 @@ fn input_still_hurries_a_vm_that_sleeps_between_keys() {
     }
 }
 // ANCHOR_END: paste_test
+
+// ---- the console shadow ----
+
+/// A stage-2 permission fault at level 3: a store to the read-only shadow.
+const DFSC_PERMISSION_L3: u64 = 0b00_1111;
+/// Where AUX_MU_LSR_REG and AUX_MU_IIR_REG sit among the shadow's words.
+const LSR_WORD: usize = 0x54 / 4;
+const IIR_WORD: usize = 0x48 / 4;
+const IER_WORD: usize = 0x44 / 4;
+
+/// A 32-bit store of `value` from x4 to `ipa` while the shadow is mapped.
+fn shadow_store(ipa: u64, value: u64) -> Exit {
+    let mut exit = data_abort(ipa, dabt_iss(2, 4, true, DFSC_PERMISSION_L3));
+    // HPFAR need not be valid for a permission fault: only FAR says where.
+    exit.hpfar = 0;
+    exit.regs[0] = Some((4, value));
+    exit.ticks = GAP;
+    exit
+}
+
+/// VM `index`'s shadow as the fake CPU holds it: (words, mapped).
+fn shadow_of(cpu: &FakeCpu, index: usize) -> ([u32; SHADOW_WORDS], bool) {
+    cpu.shadows[&index]
+}
+
+// ANCHOR: shadow_test
+#[test]
+fn a_quiet_mini_uart_is_read_from_its_shadow() {
+    let (mut hyp, mut cpu) = contended();
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    let (words, mapped) = shadow_of(&cpu, 0);
+    assert!(mapped, "nothing to receive: the shadow stands in");
+    // Exactly what the emulated registers read, word by word.
+    let seat = hyp.seat(0);
+    let (board, mut env) = hyp.vms[0].env(seat, &mut cpu);
+    for (word, &value) in words.iter().enumerate() {
+        let read = board.read(AUX_BASE + 4 * word as u64, AccessSize::Word, &mut env);
+        assert_eq!(read.unwrap().value, u64::from(value), "word {word}");
+    }
+    assert_eq!(words[LSR_WORD], 0x60, "LSR: transmitter empty and idle");
+}
+
+#[test]
+fn input_takes_the_shadow_away_before_the_vm_runs_again() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert!(shadow_of(&cpu, 0).1);
+    // A key: reading AUX_MU_IO_REG takes it, so every read must trap.
+    assert!(hyp.give_input(0, b'k'));
+    cpu.script.push_back(load(AUX_MU_LSR));
+    cpu.script.push_back(load(AUX_MU_IO));
+    cpu.script.push_back(Exit::irq(GAP));
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.runs[1], 0, "VM 0 ran with the key");
+    assert_eq!(cpu.shadow_unmaps, 1, "and without its shadow");
+    assert_eq!(
+        hyp.vms[0].frame.x[3],
+        u64::from(b'k'),
+        "the trapped read took it"
+    );
+    // Taken, nothing is left to receive: the shadow comes back, as it was.
+    let words = shadow_of(&cpu, 0).0;
+    cpu.script.push_back(counter_read());
+    while cpu.runs.len() < 5 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(shadow_of(&cpu, 0), (words, true));
+}
+
+#[test]
+fn a_write_that_changes_what_the_page_reads_rewrites_the_shadow() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(shadow_of(&cpu, 0).0[IER_WORD], 0);
+    // A byte sent through the shadow changes nothing: still fast.
+    cpu.script
+        .push_back(shadow_store(AUX_MU_IO, u64::from(b'a')));
+    // Enabling the transmit interrupt changes IER, IIR and AUX_IRQ.
+    cpu.script
+        .push_back(shadow_store(AUX_MU_IER, ENABLE_TRANSMIT_INTERRUPT));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    let runs = cpu.runs.len();
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.console, b"a");
+    assert_eq!(cpu.runs.len(), runs + 2, "the IER write went to the loop");
+    hyp.step(&mut cpu);
+    let (words, mapped) = shadow_of(&cpu, 0);
+    assert!(mapped);
+    assert_eq!(u64::from(words[IER_WORD]), ENABLE_TRANSMIT_INTERRUPT);
+    assert_eq!(
+        words[IIR_WORD] & 0b111,
+        0b010,
+        "IIR: transmit holding register empty"
+    );
+}
+
+#[test]
+fn tracing_keeps_the_shadow_away() {
+    let (mut hyp, mut cpu) = contended();
+    let mut sink = std::string::String::new();
+    hyp.vms[0].trace.set(true, &mut sink).unwrap();
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert!(
+        cpu.shadows.get(&0).is_none_or(|s| !s.1),
+        "vmtrace must see every read"
+    );
+}
+// ANCHOR_END: shadow_test

@@ -22,6 +22,7 @@ use super::list::MAX_VMS;
 use super::scheduler;
 use super::state::{VmState, Why};
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame, PSTATE_EL1H_MASKED};
+use crate::emu::ConsoleShadow;
 use crate::log;
 
 // ANCHOR: constants
@@ -73,6 +74,9 @@ pub struct Hypervisor {
     armed: Option<u64>,
     /// How the core timers were last routed (EL2 timer, virtual timer).
     routed: Option<(bool, bool)>,
+    /// Whether each VM's console shadow is mapped in place of its mini
+    /// UART's page.
+    shadowed: [bool; MAX_VMS],
 }
 
 // ANCHOR: device_deadline
@@ -115,6 +119,7 @@ impl Hypervisor {
             boost_used: [0; MAX_VMS],
             armed: None,
             routed: None,
+            shadowed: [false; MAX_VMS],
         }
     }
 
@@ -340,6 +345,23 @@ impl Hypervisor {
         }
     }
 
+    /// Arm the EL2 timer for `backstop` when nothing is due before it (a
+    /// look around, not an event): a deadline already armed no earlier
+    /// than half the backstop's distance from `now` does as well and is
+    /// kept, so that a pass of the loop does not reprogram the timer (and
+    /// QEMU its host timer) just because time went on. What the timer now
+    /// holds.
+    fn arm_backstop(&mut self, cpu: &mut impl Cpu, now: u64, backstop: u64) -> u64 {
+        let half = backstop.saturating_sub(now) / 2;
+        match self.armed {
+            Some(armed) if armed <= backstop && armed >= now.saturating_add(half) => armed,
+            _ => {
+                self.arm(cpu, backstop);
+                backstop
+            }
+        }
+    }
+
     /// Route the core timers' interrupts, unless they already are so.
     fn route(&mut self, cpu: &mut impl Cpu, hyp_timer: bool, virtual_timer: bool) {
         if self.routed != Some((hyp_timer, virtual_timer)) {
@@ -349,10 +371,13 @@ impl Hypervisor {
     }
 
     /// Serve the physical interrupts. Serving the EL2 timer's stops it, so
-    /// what it was armed with no longer holds.
+    /// what it was armed with no longer holds then (only then: the console's
+    /// interrupt leaves the timer armed, and rewriting it costs QEMU a
+    /// reprogrammed host timer).
     fn serve(&mut self, cpu: &mut impl Cpu) {
-        cpu.serve_interrupts();
-        self.armed = None;
+        if cpu.serve_interrupts() {
+            self.armed = None;
+        }
     }
 
     /// Serve the physical interrupts if one is pending (the kernel's loop
@@ -390,6 +415,7 @@ impl Hypervisor {
     /// loop, then do what its handler says.
     fn run_once(&mut self, cpu: &mut impl Cpu, index: usize, now: u64) {
         self.load(cpu, index);
+        self.console_shadow(cpu, index);
         let seat = self.seat(index);
         // The virtual timer's state, once for this exit.
         let vtimer = self.vms[index].vtimer_asserted(cpu, now);
@@ -407,11 +433,8 @@ impl Hypervisor {
         // same backstop as `idle` (every exit costs the guest time).
         let contended = (0..self.count)
             .any(|other| other != index && self.vms[other].state == VmState::Runnable);
-        let mut deadline = if contended {
-            self.slice_end
-        } else {
-            now.saturating_add(cpu.now().freq * IDLE_POLL_MICROS / MICROS_PER_SECOND)
-        };
+        let backstop = now.saturating_add(cpu.now().freq * IDLE_POLL_MICROS / MICROS_PER_SECOND);
+        let mut deadline = if contended { self.slice_end } else { backstop };
         for other in 0..self.count {
             let wake = if other == index {
                 self.device_deadline(cpu, index, now)
@@ -424,7 +447,12 @@ impl Hypervisor {
                 deadline = deadline.min(t);
             }
         }
-        self.arm(cpu, deadline);
+        let deadline = if !contended && deadline == backstop {
+            self.arm_backstop(cpu, now, backstop)
+        } else {
+            self.arm(cpu, deadline);
+            deadline
+        };
 
         let next = self.run_fast(cpu, index, deadline, !vtimer);
         let after = cpu.now().ticks;
@@ -435,6 +463,42 @@ impl Hypervisor {
         self.reset_if_requested(cpu, index);
     }
     // ANCHOR_END: run_once
+
+    // ANCHOR: console_shadow
+    /// Before loaded VM `index` runs: map its console shadow in place of
+    /// its mini UART's page while no read of the page has a side effect,
+    /// rewritten first if a register may read differently now, so that a
+    /// driver polling the status registers takes no trap; take it away as
+    /// soon as one does (a received byte is ready: reading AUX_MU_IO_REG
+    /// takes it), or while `vmtrace` must see every access. Writes always
+    /// trap (the page is read-only), and a write that changes what the
+    /// page reads sends the fast path back here ([`exits::fast`]). Input
+    /// reaches a VM only in the loop, so it is never running when the
+    /// shadow must go.
+    fn console_shadow(&mut self, cpu: &mut impl Cpu, index: usize) {
+        let seat = self.seat(index);
+        let vm = &mut self.vms[index];
+        let shadow = if vm.trace.is_on() {
+            ConsoleShadow::Trap
+        } else {
+            let (board, mut env) = vm.env(seat, cpu);
+            board.console_shadow(&mut env)
+        };
+        let mapped = match shadow {
+            ConsoleShadow::Trap => false,
+            ConsoleShadow::Unchanged => true,
+            ConsoleShadow::New(words) => {
+                cpu.write_console_shadow(index, &words);
+                true
+            }
+        };
+        if mapped != self.shadowed[index] {
+            // SAFETY: `run_once` loaded this VM, and it is not running.
+            unsafe { cpu.map_console_shadow(index, mapped) };
+            self.shadowed[index] = mapped;
+        }
+    }
+    // ANCHOR_END: console_shadow
 
     // ANCHOR: run_fast
     /// Run the loaded VM `index`, serving the exits the fast path may keep
@@ -505,7 +569,11 @@ impl Hypervisor {
         // Wake at least every IDLE_POLL_MICROS even with nothing due: a
         // backstop, should an interrupt ever fail to arrive.
         let backstop = now.ticks + now.freq * IDLE_POLL_MICROS / MICROS_PER_SECOND;
-        self.arm(cpu, deadline.min(backstop));
+        if deadline < backstop {
+            self.arm(cpu, deadline);
+        } else {
+            self.arm_backstop(cpu, now.ticks, backstop);
+        }
         if !cpu.console_input_waiting() {
             cpu.wait_for_interrupt();
         }

@@ -22,6 +22,7 @@
 //! | `type TEXT` | type TEXT (escapes `\r`, `\n`, `\t`, `\\`, `\xHH`), wait for nothing |
 //! | `expect TEXT` | wait until TEXT (same escapes) appears |
 //! | `skip TEXT` | wait until TEXT appears; the book shows `...` for the lines before the one holding it |
+//! | `timeout SECONDS` | how long each later `expect` and `skip` may wait (default: the harness's step timeout) |
 //! | `mark` | forget what was shown so far; the next save starts at the current line |
 //! | `save NAME` | write the text since the last save or mark to NAME.txt |
 
@@ -45,6 +46,8 @@ pub enum Step {
     Expect(Vec<u8>),
     /// Wait for these bytes, eliding the lines before the one they end.
     Skip(Vec<u8>),
+    /// How long each later `expect` and `skip` may wait, in seconds.
+    Timeout(u64),
     /// Start the next saved text at the current line.
     Mark,
     /// Save the text since the last save or mark under this name.
@@ -96,6 +99,15 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
             "skip" if rest.is_empty() => return Err(err("skip needs some text".into())),
             "skip" => Step::Skip(unescape(rest).map_err(err)?),
             "mark" if rest.trim().is_empty() => Step::Mark,
+            "timeout" => match rest.trim().parse::<u64>() {
+                Ok(seconds) if seconds > 0 => Step::Timeout(seconds),
+                _ => {
+                    return Err(err(format!(
+                        "'{}' is not a timeout (whole seconds, at least 1)",
+                        rest.trim()
+                    )))
+                }
+            },
             "save" => {
                 let name = rest.trim();
                 let plain = !name.is_empty()
@@ -115,7 +127,7 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
             }
             other => {
                 return Err(err(format!(
-                    "unknown step '{other}' (boot, start, line, type, expect, skip, mark, save)"
+                    "unknown step '{other}' (boot, start, line, type, expect, skip, timeout, mark, save)"
                 )))
             }
         };
@@ -197,13 +209,15 @@ pub fn elide(consumed: &[u8], at_line_start: bool) -> Vec<u8> {
     out
 }
 
-/// Console bytes as the book shows them: `\r\n` becomes a line break, other
-/// control characters (except tab) are dropped, trailing spaces are trimmed,
+/// Console bytes as the book shows them: `\r\n` becomes a line break, an
+/// escape sequence (`ESC [` ... final byte, such as the cursor position query
+/// `ESC [6n` BusyBox's shell sends with every prompt) is dropped as a terminal
+/// would not show it, other control characters (except tab) are dropped, trailing spaces are trimmed,
 /// a last line that is only the prompt is left out (the next transcript
 /// starts with it, so two can be shown one after the other) and the text
 /// ends with exactly one line break.
 pub fn book_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    let text = String::from_utf8_lossy(&without_escape_sequences(bytes)).into_owned();
     let mut lines: Vec<String> = Vec::new();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -230,6 +244,32 @@ pub fn book_text(bytes: &[u8]) -> String {
     out
 }
 
+/// The escape character that starts a control sequence.
+const ESC: u8 = 0x1b;
+
+/// `bytes` without its control sequences: `ESC [`, parameter and
+/// intermediate bytes (0x20-0x3f), and a final byte (0x40-0x7e). An escape
+/// not followed by `[` is left to the control-character filter.
+fn without_escape_sequences(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == ESC && bytes.get(i + 1) == Some(&b'[') {
+            let mut end = i + 2;
+            while end < bytes.len() && (0x20..=0x3f).contains(&bytes[end]) {
+                end += 1;
+            }
+            if end < bytes.len() && (0x40..=0x7e).contains(&bytes[end]) {
+                i = end + 1;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,7 +277,7 @@ mod tests {
     #[test]
     fn parses_every_step() {
         let steps = parse_session(
-            "# a comment\n\nboot\nline help\ntype @0\\r\nexpect ferrovisor> \nmark\nsave quick-help\n",
+            "# a comment\n\nboot\nline help\ntype @0\\r\nexpect ferrovisor> \ntimeout 600\nmark\nsave quick-help\n",
         )
         .unwrap();
         assert_eq!(
@@ -247,6 +287,7 @@ mod tests {
                 Step::Line("help".into()),
                 Step::Type(b"@0\r".to_vec()),
                 Step::Expect(b"ferrovisor> ".to_vec()),
+                Step::Timeout(600),
                 Step::Mark,
                 Step::Save("quick-help".into()),
             ]
@@ -269,6 +310,9 @@ mod tests {
             ("boot\nfrobnicate", 2, "unknown step"),
             ("boot\nexpect", 2, "needs some text"),
             ("boot\nskip", 2, "needs some text"),
+            ("boot\ntimeout", 2, "not a timeout"),
+            ("boot\ntimeout 0", 2, "not a timeout"),
+            ("boot\ntimeout 1.5", 2, "not a timeout"),
             ("boot\ntype \\q", 2, "unknown escape"),
             ("boot\ntype \\x4", 2, "two hex digits"),
             ("", 0, "empty"),
@@ -305,7 +349,11 @@ mod tests {
     fn book_text_renders_a_terminal() {
         assert_eq!(
             book_text(b"\r\nferrovisor> help\r\nCommands:  \r\n\x1b[Kx\tend\r\n\r\nferrovisor> "),
-            "ferrovisor> help\nCommands:\n[Kx\tend\n"
+            "ferrovisor> help\nCommands:\nx\tend\n"
+        );
+        assert_eq!(
+            book_text(b"/root # \x1b[6nuname\r\n\x1b[1;31mred\x1b"),
+            "/root # uname\nred\n"
         );
         assert_eq!(book_text(b"ferrovisor> "), "ferrovisor>\n");
         assert_eq!(book_text(b""), "\n");

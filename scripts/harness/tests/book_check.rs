@@ -116,3 +116,70 @@ fn transcripts_without_a_run_or_without_a_copy_fail() {
         "{text}"
     );
 }
+
+/// Linux's `/proc/interrupts` as the book holds it.
+const BOOK_INTERRUPTS: &str = "\
+/root # cat /proc/interrupts
+           CPU0
+  2:         15  ARMCTRL-level   1 Edge      3f00b880.mailbox
+ 71:         43  ARMCTRL-level  61 Edge      ttyS1
+109:       2399  bcm2836-timer   3 Edge      arch_timer
+111:          0  bcm2836-pmu   9 Edge      arm-pmu
+IPI0:         0       Rescheduling interrupts
+";
+
+#[test]
+fn interrupt_counts_are_masked_but_not_the_lines() {
+    let (fresh, book) = dirs("interrupts");
+    fs::write(book.join("linux.txt"), BOOK_INTERRUPTS).unwrap();
+    let counted = BOOK_INTERRUPTS
+        .replace("   43  ", "  107  ")
+        .replace("  2399  ", "117053  ");
+    fs::write(fresh.join("linux.txt"), &counted).unwrap();
+    let (ok, text) = check(&fresh, &book);
+    assert!(ok, "only the counts differ:\n{text}");
+    // A line that moved to another controller input is a change.
+    fs::write(
+        fresh.join("linux.txt"),
+        counted.replace("ARMCTRL-level  61", "ARMCTRL-level  29"),
+    )
+    .unwrap();
+    let (ok, text) = check(&fresh, &book);
+    assert!(!ok, "{text}");
+    assert!(text.contains("linux.txt is stale"), "{text}");
+}
+
+#[test]
+fn update_copies_only_new_and_changed_transcripts() {
+    let (fresh, book) = dirs("update");
+    fs::write(book.join("vml.txt"), BOOK_VML).unwrap();
+    fs::write(book.join("gone.txt"), BOOK_VML).unwrap();
+    fs::write(fresh.join("vml.txt"), FRESH_VML).unwrap();
+    fs::write(fresh.join("word.txt"), BOOK_VML).unwrap();
+    fs::write(book.join("word.txt"), BOOK_VML.replace("lrtos", "rtos2")).unwrap();
+    fs::write(fresh.join("new.txt"), FRESH_VML).unwrap();
+    let out = Command::new(workspace_root().join("scripts/check-transcripts.sh"))
+        .args(["--update", "--fresh"])
+        .arg(&fresh)
+        .arg("--book")
+        .arg(&book)
+        .output()
+        .expect("run check-transcripts.sh --update");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("copied 2 new or changed"), "{text}");
+    let read = |name: &str| fs::read_to_string(book.join(name)).unwrap();
+    assert_eq!(
+        read("vml.txt"),
+        BOOK_VML,
+        "a masked difference keeps the copy"
+    );
+    assert_eq!(read("word.txt"), BOOK_VML, "a changed transcript is copied");
+    assert_eq!(read("new.txt"), FRESH_VML, "a new transcript is copied");
+    assert!(
+        !book.join("gone.txt").exists(),
+        "a transcript no session saves goes"
+    );
+    let (ok, text) = check(&fresh, &book);
+    assert!(ok, "after --update the check passes:\n{text}");
+}

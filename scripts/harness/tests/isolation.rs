@@ -27,9 +27,11 @@ const HOSTILE: u32 = 3;
 const RAM_END: u64 = 0x100_0000;
 /// Where the Pi firmware loads kernel8.img, ferrovisor's image included.
 const KERNEL_LOAD_ADDRESS: u64 = 0x8_0000;
-/// The registers hostile's `p` and `x` probes use (AUX_MU_LSR_REG and
-/// AUX_MU_SCRATCH) and the start of the peripheral window.
-const AUX_MU_LSR_REG: u64 = 0x3f21_5054;
+/// The registers hostile's `p` and `x` probes use (the system timer's CLO,
+/// which always traps, unlike the mini UART's status registers while the
+/// console shadow stands in for them, and AUX_MU_SCRATCH) and the start of
+/// the peripheral window.
+const SYSTEM_TIMER_CLO: u64 = 0x3f00_3004;
 const AUX_MU_SCRATCH: u64 = 0x3f21_505c;
 const PERIPHERAL_BASE: u64 = 0x3f00_0000;
 /// Exception classes: data abort and instruction abort from a lower EL.
@@ -218,7 +220,7 @@ fn each_fault_stops_only_the_hostile_vm() {
             b'p',
             "MMIO access the syndrome cannot describe (a pair, writeback or exclusive)",
             EC_DATA_ABORT_LOWER,
-            AUX_MU_LSR_REG,
+            SYSTEM_TIMER_CLO,
         ),
         (
             b'x',

@@ -7,11 +7,16 @@
 //! them with the copies the chapters include from `book/src/transcripts/`,
 //! with timestamps and counters masked, and `--update` refreshes the copies.
 //!
-//! Needs `./scripts/build.sh` first. A session that times out fails the test
+//! `FERROVISOR_SESSIONS=linux,vml` runs only those sessions (while writing
+//! one; the book check then misses the others' transcripts).
+//!
+//! Needs `./scripts/build.sh` and `./scripts/course/images.sh --lab4` first
+//! (lab 4's session boots its lrtos image). A session that times out fails the test
 //! and leaves its console log in `target/systest-logs/`.
 
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 use ferrovisor_harness::session::{book_text, elide, parse_session, segment_start, Step};
 use ferrovisor_harness::{workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
@@ -20,6 +25,8 @@ use ferrovisor_harness::{workspace_root, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOU
 const SESSIONS: &str = "book/transcripts";
 /// Where the fresh transcripts go, relative to the workspace root.
 const OUT: &str = "target/transcripts";
+/// Environment variable naming the only sessions to run, separated by commas.
+const ONLY_VAR: &str = "FERROVISOR_SESSIONS";
 
 /// Runs one session and writes its saved transcripts into `out`.
 fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
@@ -28,6 +35,8 @@ fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
     // Everything the steps consumed, and where the next saved text starts.
     let mut shown: Vec<u8> = Vec::new();
     let mut start = 0;
+    // How long an `expect` or `skip` may wait (a `timeout` step changes it).
+    let mut wait = STEP_TIMEOUT;
     for step in steps {
         match step {
             Step::Boot(image) => {
@@ -47,13 +56,14 @@ fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
             Step::Type(bytes) => qemu.as_mut().expect("booted").send(&bytes),
             Step::Expect(bytes) => {
                 let q = qemu.as_mut().expect("booted");
-                shown.extend(q.expect_bytes(&bytes, STEP_TIMEOUT));
+                shown.extend(q.expect_bytes(&bytes, wait));
             }
             Step::Skip(bytes) => {
                 let q = qemu.as_mut().expect("booted");
                 let at_line_start = shown.last().is_none_or(|&b| b == b'\n');
-                shown.extend(elide(&q.expect_bytes(&bytes, STEP_TIMEOUT), at_line_start));
+                shown.extend(elide(&q.expect_bytes(&bytes, wait), at_line_start));
             }
+            Step::Timeout(seconds) => wait = Duration::from_secs(seconds),
             Step::Mark => start = segment_start(&shown),
             Step::Save(file) => {
                 let path = out.join(format!("{file}.txt"));
@@ -77,8 +87,13 @@ fn book_transcripts_come_from_real_runs() {
         .collect();
     sessions.sort();
     assert!(!sessions.is_empty(), "no sessions in {SESSIONS}");
+    let only = std::env::var(ONLY_VAR).unwrap_or_default();
+    let only: Vec<&str> = only.split(',').filter(|s| !s.is_empty()).collect();
     for path in sessions {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if !only.is_empty() && !only.contains(&name.as_str()) {
+            continue;
+        }
         let text = fs::read_to_string(&path).expect("readable session");
         run_session(&name, &text, &root, &out);
     }

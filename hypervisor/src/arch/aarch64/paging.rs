@@ -96,6 +96,25 @@ pub fn stage2_block_descriptor(pa: u64) -> u64 {
         | DESC_VALID
 }
 
+/// Bytes of a level-3 page.
+pub const PAGE_BYTES: u64 = 4096;
+/// Descriptor bits 1:0 of a level-3 page (the same pattern as a table).
+const DESC_PAGE: u64 = DESC_VALID | DESC_TABLE;
+/// Stage-2 MemAttr[5:2] for Device-nGnRE memory: whatever the guest's
+/// stage 1 says, its accesses stay device accesses (uncached, in order).
+const S2_MEMATTR_DEVICE_NGNRE: u64 = 0b0001 << 2;
+/// Stage-2 S2AP[7:6]: the guest may read, a write faults.
+const S2AP_READ_ONLY: u64 = 0b01 << 6;
+/// Stage-2 XN (bit 54): the guest may not execute from it.
+const S2_XN: u64 = 1 << 54;
+
+/// A stage-2 level-3 page descriptor: 4 KiB at host physical `pa` that
+/// the guest may read as Device-nGnRE memory, and not write or execute.
+/// The console's shadow page (`stage2::ConsoleShadow`) is mapped so.
+pub fn stage2_read_only_device_page(pa: u64) -> u64 {
+    (pa & OUTPUT_ADDRESS_MASK) | S2_MEMATTR_DEVICE_NGNRE | S2AP_READ_ONLY | AF | S2_XN | DESC_PAGE
+}
+
 /// Fill a VM's stage-2 tables: IPA `0..ram` maps to host physical
 /// `host_base..host_base + ram`; everything else (including the peripheral
 /// windows, which are emulated) stays invalid, so any access to it traps.

@@ -2,7 +2,8 @@
 //! VTTBR_EL2 (the guest-physical to host-physical map), and the trap and
 //! routing bits of HCR_EL2, CPTR_EL2 and CNTHCTL_EL2.
 
-use super::paging::{self, Table};
+use super::paging::{self, Table, L1_SPAN, L2_BLOCK, PAGE_BYTES};
+use crate::board::AUX_BASE;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{CNTHCTL_EL2, HCR_EL2, MIDR_EL1, VMPIDR_EL2};
 use tock_registers::interfaces::{Readable, Writeable};
@@ -23,12 +24,33 @@ const VTTBR_VMID_SHIFT: u32 = 48;
 
 // ANCHOR: tables
 /// One VM's stage-2 tables: a level-1 table and the level-2 table under it
-/// (2 MiB blocks). The caller keeps them, one pair per VM, where they never
-/// move while the VM exists.
+/// (2 MiB blocks), a level-3 table for the 2 MiB of peripherals that hold
+/// the mini UART, and the VM's console shadow page. The caller keeps them,
+/// one set per VM, where they never move while the VM exists.
 pub struct Stage2Tables {
     l1: Table,
     l2: Table,
+    l3: Table,
+    shadow: ShadowPage,
 }
+
+/// What a VM reads from its mini UART's page while nothing there has a
+/// read side effect: kept by the hypervisor equal to what the emulated
+/// registers would answer, and mapped read-only in the page's place, so a
+/// status read costs the guest no trap (`vm::machine` decides when).
+#[repr(C, align(4096))]
+pub struct ShadowPage([u32; SHADOW_PAGE_WORDS]);
+
+/// 32-bit words in a 4 KiB page.
+pub const SHADOW_PAGE_WORDS: usize = (PAGE_BYTES / 4) as usize;
+/// The guest-physical page the shadow stands in for: the AUX block's.
+pub const SHADOW_IPA: u64 = AUX_BASE.as_u64();
+/// The level-2 entry of the 2 MiB that holds it.
+const SHADOW_L2_INDEX: usize = (SHADOW_IPA % L1_SPAN / L2_BLOCK) as usize;
+/// Its entry in that level-3 table.
+const SHADOW_L3_INDEX: usize = (SHADOW_IPA % L2_BLOCK / PAGE_BYTES) as usize;
+/// Where TLBI IPAS2E1 wants the IPA: bits 35:0 are IPA[47:12].
+const TLBI_IPA_SHIFT: u32 = 12;
 
 impl Stage2Tables {
     /// Empty tables.
@@ -36,6 +58,8 @@ impl Stage2Tables {
         Self {
             l1: Table::empty(),
             l2: Table::empty(),
+            l3: Table::empty(),
+            shadow: ShadowPage([0; SHADOW_PAGE_WORDS]),
         }
     }
 }
@@ -105,9 +129,64 @@ pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool) {
 pub unsafe fn build(tables: &'static mut Stage2Tables, vmid: u16, host_base: u64, ram: u64) -> u64 {
     let l2_pa = &tables.l2 as *const Table as u64;
     paging::map_guest_ram(&mut tables.l1, &mut tables.l2, l2_pa, host_base, ram);
+    // The peripherals' 2 MiB around the mini UART go through a level-3
+    // table whose entries all trap, until the shadow is mapped. (RAM ends
+    // below the peripherals: `VirtualBoard::claims` keeps them apart.)
+    tables.l3.0.fill(0);
+    tables.l2.0[SHADOW_L2_INDEX] = paging::table_descriptor(&tables.l3 as *const Table as u64);
     barrier::dsb(barrier::ISH);
     ((vmid as u64) << VTTBR_VMID_SHIFT) | (&tables.l1 as *const Table as u64)
 }
+
+// ANCHOR: shadow
+/// Fill the shadow page's first `words.len()` words (the rest stay 0, as
+/// the unused part of the AUX page reads) and write them to RAM: the
+/// guest reads the page as device memory, which does not look in the
+/// cache the hypervisor wrote through.
+pub fn write_shadow(tables: &mut Stage2Tables, words: &[u32]) {
+    tables.shadow.0[..words.len()].copy_from_slice(words);
+    let start = tables.shadow.0.as_ptr() as usize;
+    super::cpu::clean_dcache_range(start, core::mem::size_of_val(words));
+}
+
+/// Map the shadow page read-only in place of the mini UART's page, or take
+/// it away so that every access to the page traps again.
+///
+/// Taking it away must also take it out of the TLB: TLBI IPAS2E1 drops the
+/// stage-2 entry, TLBI VMALLE1 the combined stage-1+2 entries built on it,
+/// both for the VMID in VTTBR_EL2, on this core only (a VM runs on one
+/// core, so no other core's TLB holds its entries). Mapping it needs no
+/// TLBI: an invalid entry is never cached.
+///
+/// # Safety
+///
+/// The VM whose tables these are must be the one loaded (its VTTBR_EL2),
+/// and not running.
+pub unsafe fn map_shadow(tables: &mut Stage2Tables, mapped: bool) {
+    let entry = &mut tables.l3.0[SHADOW_L3_INDEX];
+    if mapped {
+        *entry = paging::stage2_read_only_device_page(tables.shadow.0.as_ptr() as u64);
+        // SAFETY: barriers only; the walker sees the entry from here on.
+        unsafe { core::arch::asm!("dsb ishst", "isb", options(nostack)) };
+    } else {
+        *entry = 0;
+        // SAFETY: TLB maintenance for the loaded VMID, as the caller
+        // promises; it only makes the next access walk the tables again.
+        unsafe {
+            core::arch::asm!(
+                "dsb ishst",
+                "tlbi ipas2e1, {ipa}",
+                "dsb nsh",
+                "tlbi vmalle1",
+                "dsb nsh",
+                "isb",
+                ipa = in(reg) SHADOW_IPA >> TLBI_IPA_SHIFT,
+                options(nostack)
+            )
+        };
+    }
+}
+// ANCHOR_END: shadow
 
 /// Switch to a VM's stage-2 map (and VMID).
 ///

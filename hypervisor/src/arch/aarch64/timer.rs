@@ -35,6 +35,15 @@ pub fn set_hyp_deadline(deadline: u64) {
     };
 }
 
+/// Whether the EL2 timer is enabled and its deadline has passed
+/// (CNTHP_CTL_EL2.ISTATUS): a system register read, no device access.
+pub fn hyp_timer_fired() -> bool {
+    let ctl: u64;
+    // SAFETY: reading CNTHP_CTL_EL2 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, cnthp_ctl_el2", out(reg) ctl, options(nostack)) };
+    ctl & CNTHP_CTL_ENABLE != 0 && ctl & CNTHP_CTL_ISTATUS != 0
+}
+
 /// Silence the EL2 timer (its interrupt is level-triggered).
 pub fn stop_hyp_timer() {
     // SAFETY: the EL2 timer belongs to the hypervisor alone.
@@ -44,3 +53,5 @@ pub fn stop_hyp_timer() {
 
 /// CNTHP_CTL_EL2.ENABLE.
 const CNTHP_CTL_ENABLE: u64 = 1;
+/// CNTHP_CTL_EL2.ISTATUS: the timer condition is met.
+const CNTHP_CTL_ISTATUS: u64 = 1 << 2;

@@ -55,6 +55,10 @@ const USAGE: &str =
                 figures are exact and repeatable, but hide what the host
                 spends outside the emulated instructions
   --linux       only the Linux guest's boot, natively and as VM 4
+  --console [IMAGE]
+                only the key latency and the paste, into echo natively and
+                as VM 1 of IMAGE (default target/images/kernel8.img; any
+                list with echo first), to study the console alone
   --trap-profile
                 instead of the benchmarks: single-step one HVC and one MMIO
                 read of the benchmark guest through ferrovisor with
@@ -145,6 +149,8 @@ struct Options {
     /// Whether to profile one trap instead of benchmarking.
     trap_profile: bool,
     linux_only: bool,
+    /// Only the console figures, with this hypervisor image.
+    console_only: Option<PathBuf>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -154,6 +160,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         icount: false,
         trap_profile: false,
         linux_only: false,
+        console_only: None,
     };
     let mut rounds = None;
     while let Some(arg) = args.next() {
@@ -163,6 +170,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--icount" => options.icount = true,
             "--trap-profile" => options.trap_profile = true,
             "--linux" => options.linux_only = true,
+            "--console" => options.console_only = Some(DEFAULT_IMAGE.into()),
+            image if options.console_only.is_some() && !image.starts_with('-') => {
+                options.console_only = Some(image.into());
+            }
             "--rounds" => {
                 let n = args.next().ok_or("--rounds needs a number")?;
                 rounds = Some(
@@ -239,6 +250,15 @@ fn main() -> ExitCode {
     if options.linux_only {
         results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
             linux::linux_boot(&default_image, plan.linux_pairs)
+        });
+        return finish(&results, &options);
+    }
+    if let Some(image) = &options.console_only {
+        results.console = attempt(&mut results, "key latency and paste into echo", || {
+            scenarios::console(&root.join(image), plan.keys, false)
+        });
+        results.console_native = attempt(&mut results, "the same into echo natively", || {
+            scenarios::console(&root.join(ECHO_NATIVE), plan.keys, true)
         });
         return finish(&results, &options);
     }

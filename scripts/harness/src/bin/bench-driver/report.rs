@@ -543,13 +543,13 @@ const ROWS: &[Row] = &[
         0,
     ),
     both(
-        "MMIO read round trip, median",
+        "MMIO round trip, median",
         "mmio_round_trip_ticks",
         "mmio_round_trip_ticks_native",
         0,
     ),
     both(
-        "MMIO read round trip, p99",
+        "MMIO round trip, p99",
         "mmio_round_trip_ticks_p99",
         "mmio_round_trip_ticks_native_p99",
         0,
@@ -590,7 +590,7 @@ const ROWS: &[Row] = &[
     Row {
         target: Some(("<= 300", |v| v <= 300.0)),
         ..both(
-            "MMIO read round trip (instructions)",
+            "MMIO round trip (instructions)",
             "mmio_round_trip_instructions",
             "mmio_round_trip_instructions_native",
             0,

@@ -4,7 +4,7 @@
 //! server; `trap-profile.py`, run by `gdb-multiarch`, stops at the guest's
 //! `hvc #0` and single-steps until the guest is back at the instruction
 //! after it, naming the function of every instruction run at EL2; then the
-//! same for the guest's timed load of AUX_MU_LSR (an emulated MMIO read).
+//! same for the guest's timed store to AUX_MU_LSR (an emulated MMIO access).
 //! This module sorts those instructions into the parts of the round trip.
 
 use std::collections::BTreeMap;
@@ -22,10 +22,10 @@ const HVC_0: u32 = 0xd400_0002;
 /// `mrs xN, cntvct_el0`, N in the low five bits: the guest's start stamp.
 const MRS_CNTVCT: u32 = 0xd53b_e040;
 const MRS_RT_MASK: u32 = !0x1f;
-/// `ldr wT, [xN, #imm]` (LDR immediate, unsigned offset), imm12, N and T
-/// in the low 22 bits: the timed device read right after the start stamp.
-const LDR_W_UNSIGNED_OFFSET: u32 = 0xb940_0000;
-const LDR_OPERANDS_MASK: u32 = !0x3f_ffff;
+/// `str wT, [xN, #imm]` (STR immediate, unsigned offset), imm12, N and T
+/// in the low 22 bits: the timed device access right after the start stamp.
+const STR_W_UNSIGNED_OFFSET: u32 = 0xb900_0000;
+const STR_OPERANDS_MASK: u32 = !0x3f_ffff;
 /// The GDB script, relative to the workspace root.
 const SCRIPT: &str = "scripts/harness/src/bin/bench-driver/trap-profile.py";
 /// The debugger (installed by scripts/common.sh).
@@ -49,8 +49,8 @@ pub fn hvc_address(image: &[u8]) -> Option<u64> {
         .map(|i| LOAD_ADDRESS + (i * INSTRUCTION_BYTES) as u64)
 }
 
-/// The address of the benchmark guest's timed MMIO read in a raw guest
-/// image: the first `ldr wT, [xN, #imm]` straight after an `mrs xM, cntvct_el0`
+/// The address of the benchmark guest's timed MMIO access in a raw guest
+/// image: the first `str wT, [xN, #imm]` straight after an `mrs xM, cntvct_el0`
 /// (`measure::mmio_round_trips`, whose start stamp comes just before).
 pub fn mmio_address(image: &[u8]) -> Option<u64> {
     let words: Vec<u32> = image
@@ -61,7 +61,7 @@ pub fn mmio_address(image: &[u8]) -> Option<u64> {
         .windows(2)
         .position(|pair| {
             pair[0] & MRS_RT_MASK == MRS_CNTVCT
-                && pair[1] & LDR_OPERANDS_MASK == LDR_W_UNSIGNED_OFFSET
+                && pair[1] & STR_OPERANDS_MASK == STR_W_UNSIGNED_OFFSET
         })
         .map(|i| LOAD_ADDRESS + ((i + 1) * INSTRUCTION_BYTES) as u64)
 }
@@ -70,7 +70,7 @@ pub fn mmio_address(image: &[u8]) -> Option<u64> {
 pub struct Profile {
     /// One HVC.
     pub hvc: Vec<Step>,
-    /// One MMIO read of AUX_MU_LSR.
+    /// One MMIO write to AUX_MU_LSR.
     pub mmio: Vec<Step>,
 }
 
@@ -237,9 +237,9 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_timed_mmio_read() {
-        // isb; mrs x9, cntvct_el0; ldr w10, [x11, #84]; str w0, [x0]
-        let words: [u32; 4] = [0xd503_3fdf, 0xd53b_e049, 0xb940_556a, 0xb900_0000];
+    fn finds_the_timed_mmio_write() {
+        // isb; mrs x9, cntvct_el0; str wzr, [x11, #84]; ldr w0, [x0]
+        let words: [u32; 4] = [0xd503_3fdf, 0xd53b_e049, 0xb900_557f, 0xb940_0000];
         let image: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         assert_eq!(mmio_address(&image), Some(LOAD_ADDRESS + 8));
         assert_eq!(mmio_address(&image[8..]), None);
