@@ -8,6 +8,7 @@
 mod common;
 
 use ferrovisor::arch::aarch64::esr::{AbortIss, Esr, ExceptionClass, FaultStatus, SysRegIss};
+use ferrovisor::emu::aux::BASE as AUX_BASE;
 use ferrovisor::emu::{AccessSize, VirtualBoard};
 use ferrovisor::vm::decode::{access_size, data_abort_refusal, extend, fault_ipa};
 use proptest::prelude::*;
@@ -15,6 +16,10 @@ use proptest::prelude::*;
 /// Translation faults, levels 0-3 (DFSC 0b0001LL).
 const TRANSLATION_FAULT_FIRST: u32 = 0x04;
 const TRANSLATION_FAULT_LAST: u32 = 0x07;
+/// Stage-2 permission faults at levels 1-3 (DFSC 0b0011LL): a store to the
+/// console's shadow, the one page stage 2 maps read-only.
+const PERMISSION_FAULT_FIRST: u32 = 0x0d;
+const PERMISSION_FAULT_LAST: u32 = 0x0f;
 
 /// A data abort's ISS, field by field.
 #[derive(Debug, Clone, Copy)]
@@ -173,7 +178,7 @@ proptest! {
 
     // ANCHOR: mmio_decision
     /// The MMIO path refuses exactly what it cannot emulate: a fault that
-    /// is no translation fault, a table walk, an address outside the
+    /// is neither a translation fault nor a store to the console's shadow, a table walk, an address outside the
     /// devices, a syndrome without ISV. What it takes, it loads as the
     /// instruction would.
     #[test]
@@ -190,16 +195,25 @@ proptest! {
         let hpfar = (ipa >> 12) << 4 | (hpfar_junk & 0xf) | (hpfar_junk & !((1 << 40) - 1));
         let far = (far & !0xfff) | (ipa & 0xfff);
         let at = fault_ipa(abort, hpfar, far);
-        if fields.s1ptw {
+        // HPFAR need not hold the page of a permission fault: a store to
+        // the shadow is placed on the mini UART's page by FAR's offset.
+        let shadow_write = (PERMISSION_FAULT_FIRST..=PERMISSION_FAULT_LAST).contains(&fields.dfsc)
+            && fields.write
+            && !fields.s1ptw;
+        if shadow_write {
+            prop_assert_eq!(at, AUX_BASE | (ipa & 0xfff));
+        } else if fields.s1ptw {
             prop_assert_eq!(at, ipa & !0xfff);
         } else {
             prop_assert_eq!(at, ipa);
         }
         let refusal = data_abort_refusal(abort, at);
-        // Stage 2 only ever misses (a translation fault, DFSC 0b0001LL):
-        // any other status cannot be mended by emulation.
+        // Stage 2 misses (a translation fault, DFSC 0b0001LL), or a store
+        // finds the shadow read-only: any other status cannot be mended by
+        // emulation.
         let translation = (TRANSLATION_FAULT_FIRST..=TRANSLATION_FAULT_LAST).contains(&fields.dfsc);
-        let emulable = translation && !fields.s1ptw && VirtualBoard::claims(at) && fields.valid;
+        let emulable =
+            (translation || shadow_write) && !fields.s1ptw && VirtualBoard::claims(at) && fields.valid;
         prop_assert_eq!(refusal.is_none(), emulable, "{:?}", refusal);
         if let Some(reason) = refusal {
             prop_assert!(!reason.is_empty());
