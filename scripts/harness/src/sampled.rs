@@ -55,24 +55,51 @@ pub fn bytes_lost(info: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn samples_at_the_start_every_so_often_and_at_the_end() {
-        // (rounds, samples); a round takes a millisecond, a sample is due
-        // every ten.
+    /// (rounds, samples) of a run of `length` whose rounds each sleep
+    /// `round`, sampling `every`; and how long it took. Sleeps last at
+    /// least what they ask, so nothing here depends on the machine's speed.
+    fn counted(length: Duration, every: Duration, round: Duration) -> ((u32, u32), Duration) {
         let mut counts = (0u32, 0u32);
+        let started = Instant::now();
         run_sampled(
             &mut counts,
-            Duration::from_millis(50),
-            Duration::from_millis(10),
+            length,
+            every,
             |c| {
                 c.0 += 1;
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::sleep(round);
             },
             |c| c.1 += 1,
             |_| false,
         );
-        assert!(counts.0 >= 40, "rounds for the whole length: {counts:?}");
-        assert!(counts.1 >= 3 && counts.1 < counts.0, "{counts:?}");
+        (counts, started.elapsed())
+    }
+
+    #[test]
+    fn runs_for_the_whole_length() {
+        let length = Duration::from_millis(30);
+        let ((rounds, _), took) =
+            counted(length, Duration::from_secs(3600), Duration::from_millis(1));
+        assert!(took >= length, "{took:?}");
+        assert!(rounds >= 1);
+    }
+
+    #[test]
+    fn samples_at_the_start_and_at_the_end() {
+        // No sample is due in between.
+        let (counts, _) = counted(
+            Duration::from_millis(20),
+            Duration::from_secs(3600),
+            Duration::from_millis(1),
+        );
+        assert_eq!(counts.1, 2, "{counts:?}");
+    }
+
+    #[test]
+    fn samples_after_every_round_that_outlasts_the_interval() {
+        let every = Duration::from_millis(5);
+        let ((rounds, samples), _) = counted(Duration::from_millis(20), every, every);
+        assert_eq!(samples, rounds + 2, "start, one per round, end");
     }
 
     #[test]
