@@ -109,11 +109,20 @@ impl Aux {
     /// always empty).
     pub fn may_change_interrupt(&self, offset: u32, write: bool) -> bool {
         if write {
-            !(matches!(offset, AUX_IRQ | AUX_MU_LSR_REG | AUX_MU_STAT_REG)
-                || (offset == AUX_MU_IO_REG && !self.dlab()))
+            !self.write_changes_nothing(offset)
         } else {
             offset == AUX_MU_IO_REG && !self.dlab()
         }
+    }
+
+    /// Whether a write to `offset` leaves every register reading as it
+    /// did: a transmitted byte (the transmitter is always empty), or a
+    /// write to a read-only register.
+    fn write_changes_nothing(&self, offset: u32) -> bool {
+        matches!(
+            offset,
+            AUX_IRQ | AUX_MU_LSR_REG | AUX_MU_MSR_REG | AUX_MU_STAT_REG
+        ) || (offset == AUX_MU_IO_REG && !self.dlab())
     }
 
     /// A word access to one of the [console registers](is_console_register),
@@ -421,11 +430,7 @@ impl Aux {
 
     /// Write a mini UART register.
     fn write_mini_uart(&mut self, offset: u32, value: u32, env: &mut dyn VmEnv) {
-        // A transmitted byte changes no register, nor does a write to a
-        // read-only one; anything else may.
-        let no_change = matches!(offset, AUX_MU_LSR_REG | AUX_MU_MSR_REG | AUX_MU_STAT_REG)
-            || (offset == AUX_MU_IO_REG && !self.dlab());
-        self.shadow_stale |= !no_change;
+        self.shadow_stale |= !self.write_changes_nothing(offset);
         match offset {
             AUX_MU_IO_REG if self.dlab() => {
                 self.baud = (self.baud & !BYTE_MASK) | (value & BYTE_MASK);
