@@ -676,6 +676,12 @@ impl VirtualBoard {
     pub fn console_shadow_stale(&self) -> bool {
         self.aux.shadow_stale()
     }
+
+    /// Whether [`Self::console_shadow`] would let the shadow stand in now:
+    /// no read of the page has a side effect (nothing waits to be received).
+    pub fn console_shadow_possible(&self, env: &dyn VmEnv) -> bool {
+        self.aux.shadow_possible(env)
+    }
     // ANCHOR_END: console_shadow
 
     // ANCHOR: next_deadline

@@ -170,6 +170,12 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
     let Some((value, changed)) = board.mini_uart_access(ipa, size, write, &mut env) else {
         return Fast::Slow;
     };
+    // A read traps only while the shadow is away. One after which no read
+    // has a side effect any more (it took the last received byte) sends
+    // the loop to map the shadow again, or every status read until the
+    // next slow exit would trap: a guest printing after a key took two
+    // traps per byte for as long as its output lasted.
+    let shadow_back = write.is_none() && board.console_shadow_possible(&env);
     vm.exits.count(ExitKind::Mmio);
     if write.is_none() && rt != XZR {
         vm.frame.x[rt as usize] = decode::extend(
@@ -183,7 +189,7 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
     // A write to the shadow page that changed what the page reads: the
     // loop writes the shadow again before the guest reads it.
     let shadow_stale = decode::is_shadow_write(abort) && vm.board.console_shadow_stale();
-    if changed || shadow_stale {
+    if changed || shadow_stale || shadow_back {
         Fast::Then(Next::Resume)
     } else {
         Fast::Resume
