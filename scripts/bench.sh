@@ -9,7 +9,7 @@
 # Prints a table; with --json FILE also writes the figures as JSON.
 #
 # Usage: ./scripts/bench.sh [--json FILE] [--quick] [--rounds N] [--icount] [--linux]
-#        ./scripts/bench.sh --trap-profile   (one HVC and one MMIO read, instruction by instruction)
+#        ./scripts/bench.sh --trap-profile   (one HVC and one MMIO write, instruction by instruction)
 #
 # Not part of test.sh: timing on a shared, emulated machine is a
 # measurement, not a test. The book's "Performance" chapter explains every

@@ -43,6 +43,10 @@ impl Cpu for Aarch64 {
         timer::now()
     }
 
+    fn counter(&self) -> u64 {
+        timer::counter()
+    }
+
     fn set_hyp_deadline(&mut self, deadline: u64) {
         timer::set_hyp_deadline(deadline);
     }

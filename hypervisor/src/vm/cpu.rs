@@ -18,6 +18,9 @@ use crate::log::Timestamp;
 pub trait Cpu {
     /// The physical counter now (CNTPCT_EL0) and its frequency.
     fn now(&self) -> Timestamp;
+    /// The physical counter, read without ordering it after the
+    /// instructions before it (no ISB): possibly a little early, never late.
+    fn counter(&self) -> u64;
     /// Arm the EL2 timer (CNTHP) to fire at physical counter `deadline`.
     fn set_hyp_deadline(&mut self, deadline: u64);
     /// Route this core's timer interrupts to its IRQ line: the EL2 timer's
@@ -106,7 +109,7 @@ pub trait Cpu {
     /// Whether a physical interrupt is pending on this core (masked at EL2,
     /// so it waits for [`serve_interrupts`](Cpu::serve_interrupts)): the
     /// console's receiver or the EL2 timer. A register read, no device
-    /// access; the trap fast path asks it after every exit it serves.
+    /// access; the main loop asks it before serving the console.
     fn irq_pending(&self) -> bool;
     /// Whether typed bytes wait for the shell's attention.
     fn console_input_waiting(&self) -> bool;

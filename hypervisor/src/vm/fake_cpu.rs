@@ -141,6 +141,10 @@ impl Cpu for FakeCpu {
         }
     }
 
+    fn counter(&self) -> u64 {
+        self.ticks.get()
+    }
+
     fn set_hyp_deadline(&mut self, deadline: u64) {
         self.hyp_deadline = Some(deadline);
         self.deadline_writes += 1;
@@ -182,7 +186,14 @@ impl Cpu for FakeCpu {
     unsafe fn run(&mut self, frame: &mut VcpuFrame) -> u64 {
         let vttbr = self.vttbr.expect("a vCPU runs only once loaded");
         self.runs.push((vttbr >> VMID_SHIFT) as usize - 1);
-        let exit = self.script.pop_front().unwrap_or(Exit::irq(1000));
+        // A pending physical interrupt is taken to EL2 as soon as the guest
+        // runs (HCR_EL2.IMO routes it there; PSTATE.I at EL1 cannot mask
+        // it): the guest does nothing, and the script waits.
+        let exit = if self.irq_pending {
+            Exit::irq(0)
+        } else {
+            self.script.pop_front().unwrap_or(Exit::irq(1000))
+        };
         self.advance(exit.ticks);
         frame.esr = exit.esr;
         frame.far = exit.far;

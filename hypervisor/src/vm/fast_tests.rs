@@ -119,22 +119,25 @@ fn mini_uart_status_reads_and_data_writes_stay_fast() {
 #[test]
 fn a_pending_physical_interrupt_ends_the_fast_path() {
     // Console input (for any VM) and the EL2 timer arrive as a physical
-    // IRQ, masked at EL2 while the guest is out: only the loop serves it.
+    // IRQ, masked at EL2 while the guest is out. The fast path does not
+    // look for it: the core takes it the moment the guest runs again
+    // (HCR_EL2.IMO), before the guest does anything, and the loop serves it.
     let (mut hyp, mut cpu) = contended();
     let mut first = hvc(PSCI_VERSION, GAP);
     first.irq_arrives = true;
     cpu.script.push_back(first);
     cpu.script.push_back(hvc(PSCI_VERSION, GAP));
     hyp.step(&mut cpu);
-    assert_eq!(cpu.runs, [0], "back to the loop after the first HVC");
-    // The loop serves it before the console, which gives VM 1 its key.
-    hyp.serve_pending(&mut cpu);
-    assert_eq!(cpu.interrupts_served, 1);
+    assert_eq!(cpu.runs, [0, 0], "one run for the HVC, one to take the IRQ");
+    assert_eq!(cpu.interrupts_served, 1, "the loop served it");
+    assert_eq!(cpu.script.len(), 1, "the guest ran no further");
+    assert_eq!(hyp.vms[0].frame.x[0], PSCI_1_1, "the HVC was answered");
+    // Served before the console, which now gives VM 1 its key.
     hyp.focus = Focus::Vm(1);
     assert!(hyp.give_input(1, b'k'));
     hyp.step(&mut cpu);
     // (VM 1 takes the scripted HVC on its own fast path.)
-    assert_eq!(cpu.runs[..2], [0, 1], "the key's VM runs next");
+    assert_eq!(cpu.runs[..3], [0, 0, 1], "the key's VM runs next");
 }
 
 #[test]

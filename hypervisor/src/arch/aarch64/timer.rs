@@ -19,6 +19,15 @@ pub fn now() -> Timestamp {
     }
 }
 
+/// The counter's value, read without a barrier: the read may happen a
+/// little before the instructions around it, so it can only be early. For
+/// a check that an early reading cannot make wrong (the trap fast path's
+/// "has the deadline passed?", which the EL2 timer's interrupt backs up),
+/// where the ISB of [`now`] would cost more than the read.
+pub fn counter() -> u64 {
+    CNTPCT_EL0.get()
+}
+
 // ANCHOR: hyp_timer
 /// Arm the EL2 physical timer (CNTHP) to fire at counter value `deadline`.
 pub fn set_hyp_deadline(deadline: u64) {

@@ -1,11 +1,11 @@
 # GDB script for `bench-driver --trap-profile` (scripts/harness/src/bin/bench-driver/):
-# single-step one HVC and then one MMIO read of the benchmark guest through
+# single-step one HVC and then one MMIO write of the benchmark guest through
 # ferrovisor and print every instruction executed, with its exception level
 # and the function (and the functions inlined into it) it belongs to.
 #
 # The driver starts gdb-multiarch with the hypervisor's ELF file, connected
 # to QEMU, and sets $hvc_address to the guest's `hvc #0` and $mmio_address
-# to its timed load of AUX_MU_LSR. The hypervisor
+# to its timed store to AUX_MU_LSR. The hypervisor
 # and the guest both live at 0x80000 (one physically, one in guest physical
 # memory), so an address alone is ambiguous: PSTATE's EL field tells them
 # apart, and only EL2 addresses are looked up in the hypervisor's symbols.
@@ -85,7 +85,7 @@ mmio = int(gdb.parse_and_eval("$mmio_address"))
 # The machine is stopped while the debugger is attached: the driver may
 # type the benchmark's key now, and the guest starts at the `continue`.
 print("armed", flush=True)
-# The benchmark times its HVCs first, then its MMIO reads.
+# The benchmark times its HVCs first, then its MMIO writes.
 follow("hvc", hvc)
 follow("mmio", mmio, via_vector=True)
 gdb.execute("detach", to_string=True)

@@ -111,13 +111,13 @@ fn short(function: &str) -> String {
     out
 }
 
-/// Trace one HVC and one MMIO read of the benchmark guest through the
+/// Trace one HVC and one MMIO write of the benchmark guest through the
 /// hypervisor `image`, whose ELF file is `elf`; `guest` is the guest's raw
 /// image.
 pub fn trace(image: &Path, elf: &Path, guest: &Path) -> Result<Profile, String> {
     let guest = std::fs::read(guest).map_err(|e| format!("{}: {e}", guest.display()))?;
     let hvc = hvc_address(&guest).ok_or("the guest has no `hvc #0`")?;
-    let mmio = mmio_address(&guest).ok_or("the guest has no timed MMIO read")?;
+    let mmio = mmio_address(&guest).ok_or("the guest has no timed MMIO write")?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port for the GDB server: {e}"))?
@@ -189,7 +189,7 @@ pub fn report(profile: &Profile) -> String {
     format!(
         "{}\n{}",
         report_one("one HVC round trip", &profile.hvc),
-        report_one("one MMIO read round trip (AUX_MU_LSR)", &profile.mmio)
+        report_one("one MMIO write round trip (AUX_MU_LSR)", &profile.mmio)
     )
 }
 
