@@ -14,7 +14,7 @@ pub fn now() -> Timestamp {
     // The ISB keeps the read from being hoisted above earlier instructions.
     barrier::isb(barrier::SY);
     Timestamp {
-        ticks: CNTPCT_EL0.get(),
+        ticks: counter(),
         freq: CNTFRQ_EL0.get(),
     }
 }
