@@ -66,14 +66,17 @@ objcopy_path() {
     echo "$sysroot/lib/rustlib/$host/bin/llvm-objcopy"
 }
 
-# list_image NAME: ferrovisor with the VMs of guests/NAME.list embedded, as
-# target/images/ferrovisor-NAME.img. Each list builds in its own target
-# directory (target/lists/NAME), so it never replaces kernel8.img's build
-# and is only rebuilt when the hypervisor or its guests change.
+# list_image NAME [FEATURE]: ferrovisor with the VMs of guests/NAME.list
+# embedded, as target/images/ferrovisor-NAME.img. Each list builds in its
+# own target directory (target/lists/NAME), so it never replaces
+# kernel8.img's build and is only rebuilt when the hypervisor or its guests
+# change. With a cargo FEATURE of the hypervisor (a measurement build, such
+# as trap-floor), the image and the directory are named NAME-FEATURE.
 list_image() {
-    local dir="$ROOT/target/lists/$1" image="$IMAGES/ferrovisor-$1.img"
+    local name="$1${2:+-$2}"
+    local dir="$ROOT/target/lists/$name" image="$IMAGES/ferrovisor-$name.img"
     (cd "$ROOT" && CARGO_TARGET_DIR="$dir" FERROVISOR_VMS="guests/$1.list" \
-        cargo build --release --target "$TARGET" -p ferrovisor)
+        cargo build --release --target "$TARGET" -p ferrovisor ${2:+--features "$2"})
     "$(objcopy_path)" --strip-all -O binary "$dir/$TARGET/release/ferrovisor" "$image"
     echo "built $image ($(stat -c %s "$image") bytes)"
 }

@@ -8,7 +8,20 @@ use aarch64_cpu::registers::VBAR_EL2;
 use tock_registers::interfaces::Writeable;
 use ufmt::{uWrite, uwrite, uwriteln};
 
-core::arch::global_asm!(include_str!("vectors.s"), options(raw));
+// The `trap-floor` feature swaps the guests' synchronous entry for the
+// measurement of `vectors.s`'s `__trap_floor` (scripts/bench.sh builds it).
+#[cfg(not(feature = "trap-floor"))]
+core::arch::global_asm!(
+    ".equ TRAP_FLOOR, 0",
+    include_str!("vectors.s"),
+    options(raw)
+);
+#[cfg(feature = "trap-floor")]
+core::arch::global_asm!(
+    ".equ TRAP_FLOOR, 1",
+    include_str!("vectors.s"),
+    options(raw)
+);
 
 // ANCHOR: frame
 /// The registers `vectors.s` saves on the stack, in its layout.

@@ -43,6 +43,9 @@ const BENCH_ALONE: &str = "target/images/ferrovisor-bench-alone.img";
 const BENCH_ALONE_ELF: &str =
     "target/lists/bench-alone/aarch64-unknown-none-softfloat/release/ferrovisor";
 const BENCH_THREE: &str = "target/images/ferrovisor-bench-three.img";
+/// BENCH_ALONE's list under the `trap-floor` measurement build
+/// (`list_image bench-alone trap-floor`, scripts/bench.sh).
+const BENCH_FLOOR: &str = "target/images/ferrovisor-bench-alone-trap-floor.img";
 
 const USAGE: &str =
     "usage: bench-driver [--json FILE] [--quick] [--rounds N] [--icount] [--linux] | --trap-profile
@@ -287,9 +290,16 @@ fn main() -> ExitCode {
         &mut results,
         "benchmark guest, native and alone in a VM",
         || {
+            let floor = root.join(BENCH_FLOOR);
+            if !floor.is_file() {
+                eprintln!(
+                    "bench-driver: no {BENCH_FLOOR} (scripts/bench.sh builds it): no output_ratio_floor"
+                );
+            }
             scenarios::side_by_side(
                 &root.join(BENCH_NATIVE),
                 &root.join(BENCH_ALONE),
+                Some(&floor).filter(|f| f.is_file()).map(|f| f.as_path()),
                 plan.guest_key,
                 plan.rounds,
                 plan.pairs,
@@ -305,6 +315,7 @@ fn main() -> ExitCode {
                 scenarios::side_by_side(
                     &root.join(BENCH_NATIVE),
                     &root.join(BENCH_ALONE),
+                    None,
                     b'q',
                     1,
                     ICOUNT_PAIRS,

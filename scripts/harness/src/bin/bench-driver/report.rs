@@ -84,6 +84,7 @@ impl Results {
             |o: Option<&crate::scenarios::Output>| o.map(|o| o.bytes as f64 / o.seconds);
         let output_vm = guest.and_then(|g| g.output_vm.as_ref());
         let output_native = guest.and_then(|g| g.output_native.as_ref());
+        let output_floor = guest.and_then(|g| g.output_floor.as_ref());
         let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
         let paste_rate = |c: Option<&Console>| c.map(|c| c.paste_bytes as f64 / c.paste_seconds);
         vec![
@@ -134,6 +135,19 @@ impl Results {
             fig(
                 "output_ratio",
                 ratio(output_rate(output_vm), output_rate(output_native)),
+            ),
+            fig(
+                "output_lost_bytes_floor",
+                output_floor.map(|o| o.lost as f64),
+            ),
+            fig("output_bytes_per_s_floor", output_rate(output_floor)),
+            fig(
+                "output_ratio_floor",
+                ratio(output_rate(output_floor), output_rate(output_native)),
+            ),
+            fig(
+                "output_share_of_floor",
+                ratio(output_rate(output_vm), output_rate(output_floor)),
             ),
             fig(
                 "cpu_ratio_alone",
@@ -503,6 +517,17 @@ const ROWS: &[Row] = &[
         target: Some((">= 0.5", |v| v >= 0.5)),
         ..plain("output ratio (VM/native)", "output_ratio", 2)
     },
+    Row {
+        target: Some(("0", |v| v == 0.0)),
+        ..plain(
+            "output, least trap, bytes lost",
+            "output_lost_bytes_floor",
+            0,
+        )
+    },
+    plain("output, least trap, bytes/s", "output_bytes_per_s_floor", 0),
+    plain("output ratio, least trap/native", "output_ratio_floor", 2),
+    plain("output, VM/least trap", "output_share_of_floor", 2),
     both(
         "CPU workload (ticks)",
         "cpu_ticks_vm",

@@ -176,13 +176,17 @@ pub struct SideBySide {
     pub output_native: Option<Output>,
     /// The output benchmark in the VM (which has the console's focus).
     pub output_vm: Option<Output>,
+    /// The output benchmark in the VM under the `trap-floor` measurement
+    /// build, whose trap of a write to AUX_MU_IO costs the least a trap
+    /// can (`__trap_floor` in vectors.s).
+    pub output_floor: Option<Output>,
 }
 
 /// One run of the benchmark guest's output benchmark (`o`).
 pub struct Output {
     /// Bytes the guest said it would print.
     pub bytes: usize,
-    /// Bytes that did not arrive.
+    /// Bytes that did not arrive as printed (missing or wrong).
     pub lost: usize,
     /// Seconds from the start marker to the end marker, on the host.
     pub seconds: f64,
@@ -208,12 +212,36 @@ fn output(qemu: &mut Qemu) -> Output {
         .trim()
         .parse()
         .unwrap_or_else(|_| panic!("no byte count in: {line}"));
-    let got = body.len() - OUTPUT_DONE.len();
+    let got = &body.as_bytes()[..body.len() - OUTPUT_DONE.len()];
     Output {
         bytes,
-        lost: bytes.saturating_sub(got),
+        lost: wrong_bytes(&expected_output(bytes), got),
         seconds,
     }
+}
+
+/// Bytes of a printed line of the output benchmark, its `\r\n` included,
+/// and the characters the lines cycle through (guests/bench/src/output.rs).
+const OUTPUT_LINE_BYTES: usize = 64;
+const OUTPUT_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// What the output benchmark prints between its markers: line `l` holds
+/// the alphabet from its `l`-th character on, cyclically, then `\r\n`.
+fn expected_output(bytes: usize) -> Vec<u8> {
+    (0..bytes / OUTPUT_LINE_BYTES)
+        .flat_map(|line| {
+            (0..OUTPUT_LINE_BYTES - 2)
+                .map(move |column| OUTPUT_ALPHABET[(line + column) % OUTPUT_ALPHABET.len()])
+                .chain(*b"\r\n")
+        })
+        .collect()
+}
+
+/// How many bytes of `expected` `got` does not have at the same place:
+/// missing ones and wrong ones.
+fn wrong_bytes(expected: &[u8], got: &[u8]) -> usize {
+    let differ = expected.iter().zip(got).filter(|(e, g)| e != g).count();
+    differ + expected.len().saturating_sub(got.len())
 }
 // ANCHOR_END: output
 
@@ -226,10 +254,13 @@ const BENCH_WORK: &str = "bench: work";
 /// times on each, one machine at a time while the other sleeps at bench's
 /// menu, then the output benchmark on each, and time the CPU workload
 /// `pairs` times on both machines at once,
-/// so that whatever else the host is doing slows both alike.
+/// so that whatever else the host is doing slows both alike. With `floor`
+/// (the same list under the `trap-floor` measurement build), the output
+/// benchmark runs there too, right after the VM's.
 pub fn side_by_side(
     native: &Path,
     hypervisor: &Path,
+    floor: Option<&Path>,
     key: u8,
     rounds: usize,
     pairs: usize,
@@ -242,20 +273,23 @@ pub fn side_by_side(
             qemu
         })
     };
-    let vm = {
-        let image = hypervisor.to_owned();
+    let boot_vm = |image: &Path, name: &'static str| {
+        let image = image.to_owned();
         thread::spawn(move || {
-            let mut qemu = Qemu::boot(&image, "bench_vm");
+            let mut qemu = Qemu::boot(&image, name);
             qemu.wait_for_prompt(BOOT_TIMEOUT);
             qemu.send_line("vmc 1");
             qemu.expect(BENCH_READY, BOOT_TIMEOUT);
             qemu
         })
     };
+    let vm = boot_vm(hypervisor, "bench_vm");
+    let floor = floor.map(|image| boot_vm(image, "bench_floor"));
     let mut native = native
         .join()
         .expect("the native benchmark guest did not boot");
     let mut vm = vm.join().expect("the benchmark VM did not boot");
+    let floor = floor.map(|f| f.join().expect("the trap-floor build did not boot"));
 
     let mut result = SideBySide {
         native: Vec::new(),
@@ -267,6 +301,7 @@ pub fn side_by_side(
         freq: 0,
         output_native: None,
         output_vm: None,
+        output_floor: None,
     };
     for _ in 0..rounds {
         let (runs, freq) = benchmark(&mut native, key);
@@ -277,6 +312,7 @@ pub fn side_by_side(
     // The output benchmark, one machine at a time like the benchmark.
     result.output_native = Some(output(&mut native));
     result.output_vm = Some(output(&mut vm));
+    result.output_floor = floor.map(|mut f| output(&mut f));
     // ANCHOR: pairs
     for _ in 0..pairs {
         // Both start at the same moment, so both see the same host load.
@@ -422,3 +458,29 @@ pub fn fair_share(image: &Path, window: Duration) -> FairShare {
     }
 }
 // ANCHOR_END: fair_share
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_expected_output_is_the_guests_lines() {
+        let text = expected_output(2 * OUTPUT_LINE_BYTES);
+        assert_eq!(text.len(), 128);
+        assert!(
+            text.starts_with(b"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n")
+        );
+        assert!(text[64..].starts_with(b"bcdefghij"));
+        assert!(text.ends_with(b"3456789abcdefghijklmnopqrstuvwxyz0\r\n"));
+    }
+
+    #[test]
+    fn wrong_bytes_counts_the_missing_and_the_changed() {
+        let expected = expected_output(OUTPUT_LINE_BYTES);
+        assert_eq!(wrong_bytes(&expected, &expected), 0);
+        assert_eq!(wrong_bytes(&expected, &expected[..60]), 4);
+        let mut changed = expected.clone();
+        changed[3] = b'!';
+        assert_eq!(wrong_bytes(&expected, &changed), 1);
+    }
+}
