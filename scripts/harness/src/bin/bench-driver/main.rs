@@ -291,7 +291,8 @@ fn main() -> ExitCode {
         "benchmark guest, native and alone in a VM",
         || {
             let floor = root.join(BENCH_FLOOR);
-            if !floor.is_file() {
+            let floor = floor.is_file().then_some(floor.as_path());
+            if floor.is_none() {
                 eprintln!(
                     "bench-driver: no {BENCH_FLOOR} (scripts/bench.sh builds it): no output_ratio_floor"
                 );
@@ -299,7 +300,7 @@ fn main() -> ExitCode {
             scenarios::side_by_side(
                 &root.join(BENCH_NATIVE),
                 &root.join(BENCH_ALONE),
-                Some(&floor).filter(|f| f.is_file()).map(|f| f.as_path()),
+                floor,
                 plan.guest_key,
                 plan.rounds,
                 plan.pairs,
