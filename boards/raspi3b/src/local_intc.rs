@@ -181,6 +181,13 @@ impl LocalIntc {
         self.regs.CORE_IRQ_SOURCE[core].get()
     }
 
+    /// Whether `source`, a value [`irq_source`](Self::irq_source) read,
+    /// has the virtual timer's bit: for a handler that reads the register
+    /// once and decides from that one value.
+    pub fn virtual_timer_in(&self, source: u32) -> bool {
+        CORE_IRQ_SOURCE::CNTVIRQ.is_set(source)
+    }
+
     /// Whether the EL2 timer is raising `core`'s IRQ.
     pub fn hyp_timer_pending(&self, core: usize) -> bool {
         self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::CNTHPIRQ)
@@ -196,6 +203,37 @@ impl LocalIntc {
         self.regs.CORE_IRQ_SOURCE[core].is_set(CORE_IRQ_SOURCE::GPU)
     }
     // ANCHOR_END: route
+
+    // ANCHOR: mailboxes
+    /// Let mailbox `mailbox` of `core` raise that core's IRQ line when a
+    /// bit of it is set (the core's mailbox interrupt control register,
+    /// one IRQ enable bit per mailbox); the core's other mailboxes are left
+    /// as they were.
+    pub fn enable_mailbox_irq(&self, core: usize, mailbox: usize) {
+        let control = &self.regs.CORE_MAILBOXES_INTERRUPT_CONTROL[core];
+        control.set(control.get() | (1 << mailbox));
+    }
+
+    /// Set `bits` in mailbox `mailbox` of `core` (its write-set register):
+    /// an inter-processor interrupt, if that mailbox's IRQ is enabled.
+    pub fn set_mailbox(&self, core: usize, mailbox: usize, bits: u32) {
+        self.regs.CORE_MAILBOX_WRITE_SET[core * MAILBOXES_PER_CORE + mailbox].set(bits);
+    }
+
+    /// Read mailbox `mailbox` of `core` and clear the bits read (its
+    /// read/write-clear register): what was set since the last time.
+    pub fn take_mailbox(&self, core: usize, mailbox: usize) -> u32 {
+        let register = &self.regs.CORE_MAILBOX_READ_CLEAR[core * MAILBOXES_PER_CORE + mailbox];
+        let bits = register.get();
+        register.set(bits);
+        bits
+    }
+
+    /// Whether mailbox `mailbox` of `core` is raising its IRQ.
+    pub fn mailbox_pending(&self, core: usize, mailbox: usize) -> bool {
+        self.regs.CORE_IRQ_SOURCE[core].read(CORE_IRQ_SOURCE::MAILBOX) & (1 << mailbox) != 0
+    }
+    // ANCHOR_END: mailboxes
 }
 
 #[cfg(test)]

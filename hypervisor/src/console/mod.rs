@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod lifecycle;
 pub mod line_editor;
 pub mod mux;
+pub mod remote;
 pub mod ring;
 pub mod table;
 

@@ -7,14 +7,17 @@ use crate::console::commands::{self, Command, SystemInfo, PROMPT};
 use crate::console::lifecycle::{self, Lifecycle};
 use crate::console::line_editor::{Event, LineEditor, MAX_LINE};
 use crate::console::mux::{self, Escape, Key};
+use crate::console::remote::{self, AskError, Request};
 use crate::console::table;
 use crate::console::{input, output::console};
 use crate::log::kernel::LOG;
+use crate::platform::ipi;
 use crate::platform::{BootInfo, BOOT_INFO};
 use crate::vm::cpu::Cpu;
 use crate::vm::id::VmId;
 use crate::vm::machine::{Focus, Hypervisor};
 use crate::vm::state::{VmState, Why};
+use core::sync::atomic::Ordering;
 use ufmt::{uwrite, uwriteln};
 
 /// An address nothing is mapped at, for the `fault` command.
@@ -69,7 +72,7 @@ impl Shell {
     /// Hand every typed byte to whoever has the focus.
     pub fn service(&mut self, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
         while let Some(byte) = input::try_read() {
-            match hyp.focus {
+            match hyp.focus() {
                 Focus::Hypervisor => self.shell_byte(byte, hyp, cpu),
                 Focus::Vm(index) => match self.escape.feed(byte) {
                     Key::Pending => {}
@@ -79,12 +82,12 @@ impl Shell {
                         let _ = uwriteln!(console(), "\n[{}]", mux::HELP);
                     }
                     Key::Switch(0) => {
-                        hyp.focus = Focus::Hypervisor;
+                        hyp.set_focus(Focus::Hypervisor);
                         let _ = uwriteln!(console(), "\n[back to ferrovisor]");
                         self.prompt();
                     }
                     Key::Switch(n) => match VmId::new(n as usize, hyp.count) {
-                        Some(id) => self.switch_to(hyp, id),
+                        Some(id) => self.switch_to(hyp, cpu, id),
                         // Stay where we are.
                         None => {
                             let _ = uwriteln!(
@@ -103,6 +106,9 @@ impl Shell {
     // ANCHOR: queue_for_vm
     /// Queue bytes for VM `index` and make sure it runs soon.
     fn queue_for_vm(&mut self, hyp: &mut Hypervisor, index: usize, bytes: &[u8]) {
+        // A VM of another core: an IPI makes that core run it soon, unless
+        // it has not yet taken the last one (then it will find these too).
+        let kick = !hyp.owns(index) && !hyp.consoles.urgent[index].load(Ordering::Relaxed);
         for &b in bytes {
             if hyp.give_input(index, b) {
                 self.queue_full_reported = false;
@@ -114,6 +120,9 @@ impl Shell {
                     VmId::of_index(index)
                 );
             }
+        }
+        if kick {
+            ipi::kick(hyp.consoles.cores[index].load(Ordering::Relaxed));
         }
     }
     // ANCHOR_END: queue_for_vm
@@ -142,7 +151,7 @@ impl Shell {
             Some(Event::Cancelled) => {}
         }
         self.editor.reset();
-        if hyp.focus == Focus::Hypervisor {
+        if hyp.focus() == Focus::Hypervisor {
             self.prompt();
         }
     }
@@ -150,7 +159,7 @@ impl Shell {
     fn run_line(&mut self, line: &str, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
         match commands::parse(line) {
             Ok(None) => {}
-            Ok(Some(command)) => self.run(command, hyp, cpu),
+            Ok(Some(command)) => self.run(command, line, hyp, cpu),
             Err(err) => {
                 let _ = commands::write_error(&mut *console(), &err);
             }
@@ -158,75 +167,28 @@ impl Shell {
     }
     // ANCHOR_END: shell_line
 
-    fn run(&mut self, command: Command<'_>, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
+    // ANCHOR: run
+    /// Carry out a command: the ones about the hypervisor here, the ones
+    /// about a VM on the core that runs it ([`Shell::for_vm`]).
+    fn run(&mut self, command: Command<'_>, line: &str, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
         match command {
             Command::Help(topic) => {
                 let _ = commands::write_help(&mut *console(), topic);
             }
             Command::Info => info(),
             Command::Dmesg => dmesg(),
-            Command::Vml => vml(hyp),
-            Command::Vmc(id) => {
-                if let Some(id) = vm_id(hyp, "vmc", id) {
-                    self.switch_to(hyp, id);
-                }
-            }
-            Command::VmLog(id) => {
-                if let Some(id) = vm_id(hyp, "vmlog", id) {
-                    vmlog(hyp, id);
-                }
-            }
-            Command::VmStop(id) => {
-                if let Some(id) = vm_id(hyp, "vmstop", id) {
-                    change(hyp, cpu, id, Lifecycle::Stop);
-                }
-            }
-            Command::VmStart(id) => {
-                if let Some(id) = vm_id(hyp, "vmstart", id) {
-                    change(hyp, cpu, id, Lifecycle::Start);
-                }
-            }
-            Command::VmReset(id) => {
-                if let Some(id) = vm_id(hyp, "vmreset", id) {
-                    change(hyp, cpu, id, Lifecycle::Reset);
-                }
-            }
-            Command::VmTrace(id, on) => {
-                if let Some(id) = vm_id(hyp, "vmtrace", id) {
-                    vmtrace(hyp, id, on);
-                }
-            }
+            Command::Vml => vml(hyp, cpu),
+            Command::Vmc(id) => self.for_vm(hyp, cpu, "vmc", id, line),
+            Command::VmLog(id) => self.for_vm(hyp, cpu, "vmlog", id, line),
+            Command::VmStop(id) => self.for_vm(hyp, cpu, "vmstop", id, line),
+            Command::VmStart(id) => self.for_vm(hyp, cpu, "vmstart", id, line),
+            Command::VmReset(id) => self.for_vm(hyp, cpu, "vmreset", id, line),
+            Command::VmTrace(id, _) => self.for_vm(hyp, cpu, "vmtrace", id, line),
             // LAB 1: BEGIN SOLUTION
-            Command::VmRegs(id) => {
-                if let Some(id) = vm_id(hyp, "vmregs", id) {
-                    let vm = &hyp.vms[id.index()];
-                    let regs = crate::console::inspect::Regs {
-                        x: vm.frame.x,
-                        pc: vm.frame.pc,
-                        pstate: vm.frame.pstate,
-                    };
-                    let out = &mut *console();
-                    let _ =
-                        crate::console::inspect::write_regs(out, id.get().into(), vm.name(), &regs);
-                }
-            }
+            Command::VmRegs(id) => self.for_vm(hyp, cpu, "vmregs", id, line),
             // LAB 1: END SOLUTION
             // LAB 2: BEGIN SOLUTION
-            Command::VmStat(id) => {
-                if let Some(id) = vm_id(hyp, "vmstat", id) {
-                    let vm = &hyp.vms[id.index()];
-                    let names = crate::emu::VirtualBoard::counted_devices();
-                    let counts = vm.board.access_counts();
-                    let out = &mut *console();
-                    let _ = crate::console::inspect::write_stats(
-                        out,
-                        id.get().into(),
-                        vm.name(),
-                        &names,
-                        counts,
-                    );
-                }
-            }
+            Command::VmStat(id) => self.for_vm(hyp, cpu, "vmstat", id, line),
             // LAB 2: END SOLUTION
             Command::Fault => {
                 // ANCHOR: fault
@@ -245,26 +207,35 @@ impl Shell {
         }
     }
 
+    /// `command` (the whole `line`) names VM `id`: check the id, then have
+    /// the VM's core carry it out: this one (core 0) at once, another
+    /// through its request channel ([`remote`]).
+    fn for_vm(
+        &mut self,
+        hyp: &mut Hypervisor,
+        cpu: &mut impl Cpu,
+        command: &str,
+        id: &str,
+        line: &str,
+    ) {
+        let Some(id) = vm_id(hyp, command, id) else {
+            return;
+        };
+        on_its_core(hyp, cpu, id.index(), Request::Line(line));
+        if command == "vmc" {
+            // The focus moved: start the escape parser afresh.
+            self.escape = Escape::new();
+        }
+    }
+    // ANCHOR_END: run
+
     // ANCHOR: switch
-    /// Give the console to VM `id`.
-    fn switch_to(&mut self, hyp: &mut Hypervisor, id: VmId) {
-        let index = id.index();
-        let vm = &hyp.vms[index];
-        let mut out = console();
-        let _ = uwriteln!(
-            out,
-            "[console: VM {} '{}' ({}); @0 returns to ferrovisor, @? lists the keys]",
-            id,
-            vm.name(),
-            vm.state.name()
-        );
-        let scrollback = hyp.consoles.scrollbacks[index].lock();
-        let (a, b) = scrollback.whole_lines();
-        out.write_raw(a);
-        out.write_raw(b);
-        drop(out);
+    /// Give the console to VM `id` (`@N`): as `vmc N`.
+    fn switch_to(&mut self, hyp: &mut Hypervisor, cpu: &mut impl Cpu, id: VmId) {
+        let mut line = LineBuffer::new();
+        let _ = uwrite!(line, "vmc {}", id);
+        on_its_core(hyp, cpu, id.index(), Request::Line(line.as_str()));
         self.escape = Escape::new();
-        hyp.focus = Focus::Vm(index);
     }
     // ANCHOR_END: switch
 }
@@ -307,37 +278,230 @@ fn dmesg() {
 }
 
 // ANCHOR: vml
-/// `vml`: one row per VM, like `xl list`, with exit counts by kind.
-fn vml(hyp: &Hypervisor) {
-    let mut out = console();
-    let freq = timer::now().freq.max(1);
+/// `vml`: one row per VM, like `xl list`, with exit counts by kind; each
+/// row printed by the core that runs the VM.
+fn vml(hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
     let _ = uwriteln!(
-        out,
+        console(),
         "Id Name            State    CPU Mem(MiB) Time(s)      WFx      HVC   SysReg     MMIO      IRQ"
     );
-    for (index, vm) in hyp.vms[..hyp.count].iter().enumerate() {
-        let _ = table::number(&mut *out, VmId::of_index(index).get() as u64, 2);
-        let _ = table::left(&mut *out, vm.name(), 15);
-        let _ = table::left(&mut *out, vm.state.name(), 8);
-        let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.cpu as u64), 3);
-        let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.ram >> 20), 8);
-        let _ = table::tenths(&mut *out, vm.cpu_ticks * 10 / freq, 7);
-        for count in [
-            vm.exits.wfx,
-            vm.exits.hvc,
-            vm.exits.sysreg,
-            vm.exits.mmio,
-            vm.exits.irq,
-        ] {
-            let _ = table::number(&mut *out, count, 8);
-        }
-        if let VmState::Off(why @ (Why::NeverStarted | Why::Faulted(_))) = vm.state {
-            let _ = uwrite!(out, " ({})", why.text());
-        }
-        let _ = uwriteln!(out, "");
+    for index in 0..hyp.count {
+        on_its_core(hyp, cpu, index, Request::VmlRow(index));
     }
 }
+
+/// VM `index`'s row of `vml` (on its own core).
+fn vml_row(hyp: &Hypervisor, index: usize) {
+    let mut out = console();
+    let freq = timer::now().freq.max(1);
+    let vm = &hyp.vms[index];
+    let core = hyp.consoles.cores[index].load(Ordering::Relaxed);
+    let _ = table::number(&mut *out, VmId::of_index(index).get() as u64, 2);
+    let _ = table::left(&mut *out, vm.name(), 15);
+    let _ = table::left(&mut *out, vm.state.name(), 8);
+    let _ = table::number(&mut *out, core as u64, 3);
+    let _ = table::number(&mut *out, vm.config.map_or(0, |c| c.ram >> 20), 8);
+    let _ = table::tenths(&mut *out, vm.cpu_ticks * 10 / freq, 7);
+    for count in [
+        vm.exits.wfx,
+        vm.exits.hvc,
+        vm.exits.sysreg,
+        vm.exits.mmio,
+        vm.exits.irq,
+    ] {
+        let _ = table::number(&mut *out, count, 8);
+    }
+    if let VmState::Off(why @ (Why::NeverStarted | Why::Faulted(_))) = vm.state {
+        let _ = uwrite!(out, " ({})", why.text());
+    }
+    let _ = uwriteln!(out, "");
+}
 // ANCHOR_END: vml
+
+// ANCHOR: on_its_core
+/// Carry out `request` about VM `index` on the core that runs it: here if
+/// that is this core (core 0), else through that core's channel, with an
+/// IPI to make it look; while it works, typed bytes keep being drained
+/// from the UART so none is lost.
+fn on_its_core(hyp: &mut Hypervisor, cpu: &mut impl Cpu, index: usize, request: Request<'_>) {
+    if hyp.owns(index) {
+        execute(request, hyp, cpu);
+        return;
+    }
+    let core = hyp.consoles.cores[index].load(Ordering::Relaxed);
+    let start = timer::now();
+    let patience = start.freq * remote::ANSWER_MICROS / 1_000_000;
+    let asked = remote::CHANNELS[core].ask(
+        request,
+        || ipi::kick(core),
+        || {
+            input::on_receive_interrupt();
+            timer::now().ticks.wrapping_sub(start.ticks) < patience
+        },
+    );
+    let why = match asked {
+        Ok(()) => return,
+        Err(AskError::Busy) => "is still busy with the command before",
+        Err(AskError::NoAnswer) => "did not answer within a second",
+    };
+    let _ = uwriteln!(
+        console(),
+        "ferrovisor: core {} (VM {}) {}; try again",
+        core,
+        VmId::of_index(index),
+        why
+    );
+}
+
+/// Carry out what the shell asked about one of this core's VMs: a command
+/// line (already checked by the shell), or a row of `vml`. Every core's
+/// loop calls this for its own VMs (core 0's shell calls it directly).
+pub fn execute(request: Request<'_>, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
+    match request {
+        Request::VmlRow(index) => vml_row(hyp, index),
+        Request::Line(line) => {
+            if let Ok(Some(command)) = commands::parse(line) {
+                run_for_vm(command, hyp, cpu);
+            }
+        }
+    }
+}
+// ANCHOR_END: on_its_core
+
+// ANCHOR: run_for_vm
+/// A command about one VM, on the VM's own core.
+fn run_for_vm(command: Command<'_>, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
+    let id_of = |id: &str| {
+        id.parse::<usize>()
+            .ok()
+            .and_then(|n| VmId::new(n, hyp.count))
+    };
+    match command {
+        Command::Vmc(id) => {
+            if let Some(id) = id_of(id) {
+                give_console(hyp, id);
+            }
+        }
+        Command::VmLog(id) => {
+            if let Some(id) = id_of(id) {
+                vmlog(hyp, id);
+            }
+        }
+        Command::VmStop(id) => {
+            if let Some(id) = id_of(id) {
+                change(hyp, cpu, id, Lifecycle::Stop);
+            }
+        }
+        Command::VmStart(id) => {
+            if let Some(id) = id_of(id) {
+                change(hyp, cpu, id, Lifecycle::Start);
+            }
+        }
+        Command::VmReset(id) => {
+            if let Some(id) = id_of(id) {
+                change(hyp, cpu, id, Lifecycle::Reset);
+            }
+        }
+        Command::VmTrace(id, on) => {
+            if let Some(id) = id_of(id) {
+                vmtrace(hyp, id, on);
+            }
+        }
+        // LAB 1: BEGIN SOLUTION
+        Command::VmRegs(id) => {
+            if let Some(id) = id_of(id) {
+                let vm = &hyp.vms[id.index()];
+                let regs = crate::console::inspect::Regs {
+                    x: vm.frame.x,
+                    pc: vm.frame.pc,
+                    pstate: vm.frame.pstate,
+                };
+                let out = &mut *console();
+                let _ = crate::console::inspect::write_regs(out, id.get().into(), vm.name(), &regs);
+            }
+        }
+        // LAB 1: END SOLUTION
+        // LAB 2: BEGIN SOLUTION
+        Command::VmStat(id) => {
+            if let Some(id) = id_of(id) {
+                let vm = &hyp.vms[id.index()];
+                let names = crate::emu::VirtualBoard::counted_devices();
+                let counts = vm.board.access_counts();
+                let out = &mut *console();
+                let _ = crate::console::inspect::write_stats(
+                    out,
+                    id.get().into(),
+                    vm.name(),
+                    &names,
+                    counts,
+                );
+            }
+        }
+        // LAB 2: END SOLUTION
+        // The shell carries out the others itself.
+        _ => {}
+    }
+}
+// ANCHOR_END: run_for_vm
+
+// ANCHOR: give_console
+/// `vmc`: give the console to VM `id`, showing what it printed recently.
+fn give_console(hyp: &mut Hypervisor, id: VmId) {
+    let index = id.index();
+    let vm = &hyp.vms[index];
+    let mut out = console();
+    let _ = uwriteln!(
+        out,
+        "[console: VM {} '{}' ({}); @0 returns to ferrovisor, @? lists the keys]",
+        id,
+        vm.name(),
+        vm.state.name()
+    );
+    let scrollback = hyp.consoles.scrollbacks[index].lock();
+    let (a, b) = scrollback.whole_lines();
+    out.write_raw(a);
+    out.write_raw(b);
+    drop(out);
+    drop(scrollback);
+    hyp.set_focus(Focus::Vm(index));
+}
+// ANCHOR_END: give_console
+
+/// A command line built by the shell itself (`vmc N` for `@N`).
+struct LineBuffer {
+    bytes: [u8; LINE_BUFFER_BYTES],
+    len: usize,
+}
+
+/// Room for `vmc` and a VM id.
+const LINE_BUFFER_BYTES: usize = 16;
+
+impl LineBuffer {
+    const fn new() -> Self {
+        Self {
+            bytes: [0; LINE_BUFFER_BYTES],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+impl ufmt::uWrite for LineBuffer {
+    type Error = ();
+
+    fn write_str(&mut self, s: &str) -> Result<(), ()> {
+        let end = self.len + s.len();
+        if end > self.bytes.len() {
+            return Err(());
+        }
+        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
 
 /// The VM a command names by id, or an error on the console.
 fn vm_id(hyp: &Hypervisor, command: &str, id: &str) -> Option<VmId> {

@@ -1,5 +1,6 @@
 //! The run loop's [`Cpu`] on the board: the real instructions and
-//! registers of core 0, its local interrupt controller, and the console.
+//! registers of one core, its part of the local interrupt controller, and
+//! (on core 0) the console.
 
 use super::irq;
 use crate::arch::aarch64::stage2::{self, Stage2Tables};
@@ -12,29 +13,27 @@ use crate::platform::LOCAL_INTC;
 use crate::vm::cpu::Cpu;
 use crate::vm::list::MAX_VMS;
 
-/// The core the hypervisor runs on.
-const CORE: usize = 0;
-
 // ANCHOR: tables
 /// Every VM's stage-2 tables; the MMU walks them while the VM runs.
 static mut STAGE2: [Stage2Tables; MAX_VMS] = [const { Stage2Tables::new() }; MAX_VMS];
 // ANCHOR_END: tables
 
-/// Core 0 of the BCM2837, for the run loop. There is one: the kernel
-/// creates it at boot.
+/// One core of the BCM2837, for its run loop. There is one per core: the
+/// kernel creates each on its own core.
 pub struct Aarch64 {
-    _private: (),
+    core: usize,
 }
 
 impl Aarch64 {
-    /// The CPU the hypervisor runs on.
+    /// The core this code runs on, `core`.
     ///
     /// # Safety
     ///
-    /// Once, on core 0 at EL2, with the MMU on: the instance stands for the
-    /// core's EL2 registers, which nothing else may change behind its back.
-    pub unsafe fn take() -> Self {
-        Self { _private: () }
+    /// Once per core, on that core at EL2, with the MMU on: the instance
+    /// stands for the core's EL2 registers, which nothing else may change
+    /// behind its back.
+    pub unsafe fn take(core: usize) -> Self {
+        Self { core }
     }
 }
 
@@ -52,7 +51,7 @@ impl Cpu for Aarch64 {
     }
 
     fn route_timers(&mut self, hyp_timer: bool, virtual_timer: bool) {
-        LOCAL_INTC.route_core_timers(CORE, hyp_timer, virtual_timer);
+        LOCAL_INTC.route_core_timers(self.core, hyp_timer, virtual_timer);
     }
 
     fn read_vtimer(&self) -> (u64, u64) {
@@ -102,7 +101,7 @@ impl Cpu for Aarch64 {
 
     unsafe fn build_stage2(&mut self, index: usize, host_base: u64, ram: u64) -> u64 {
         // SAFETY: each VM's tables are written only here, once, before it
-        // first runs, by the one core the hypervisor uses.
+        // first runs, by core 0 at boot (no core runs a VM yet).
         let tables = unsafe { &mut (*core::ptr::addr_of_mut!(STAGE2))[index] };
         // SAFETY: as the caller promises; VMID = index + 1 (0 is no VM).
         unsafe { stage2::build(tables, index as u16 + 1, host_base, ram) }
@@ -114,8 +113,8 @@ impl Cpu for Aarch64 {
     }
 
     fn write_console_shadow(&mut self, index: usize, words: &[u32; SHADOW_WORDS]) {
-        // SAFETY: the one core the hypervisor uses, between guest runs:
-        // nothing else writes the tables now.
+        // SAFETY: the VM's own core, between its runs: the VM's tables are
+        // written by no other core once it runs.
         let tables = unsafe { &mut (*core::ptr::addr_of_mut!(STAGE2))[index] };
         stage2::write_shadow(tables, words);
     }
@@ -159,7 +158,7 @@ impl Cpu for Aarch64 {
     }
 
     fn serve_interrupts(&mut self) -> bool {
-        irq::handle()
+        irq::handle(self.core)
     }
 
     fn irq_pending(&self) -> bool {
@@ -167,7 +166,8 @@ impl Cpu for Aarch64 {
     }
 
     fn console_input_waiting(&self) -> bool {
-        input::has_input()
+        // Typed bytes are core 0's to read (the shell runs there).
+        self.core == super::BOOT_CORE && input::has_input()
     }
 
     fn wait_for_interrupt(&mut self) {

@@ -12,19 +12,26 @@
 
 use crate::arch::aarch64::timer;
 use crate::console::input;
+use crate::platform::ipi;
 
 // ANCHOR: dispatch
-/// Handle every pending IRQ source on core 0. The main loop calls this
+/// Handle every pending IRQ source of `core`. The main loop calls this
 /// after a guest exits on an interrupt and after the idle WFI. Whether the
-/// EL2 timer had fired (and is now stopped).
-pub fn handle() -> bool {
+/// EL2 timer had fired (and is now stopped). Core 0 drains the console's
+/// receiver (the peripheral interrupt is routed to it alone); cores 1-3
+/// clear their IPI, whose cause their loop looks at anyway.
+pub fn handle(core: usize) -> bool {
     let fired = timer::hyp_timer_fired();
     if fired {
         // A deadline passed; the main loop sees which one. Silence the
         // level-triggered line until the loop sets the next deadline.
         timer::stop_hyp_timer();
     }
-    input::on_receive_interrupt();
+    if core == super::BOOT_CORE {
+        input::on_receive_interrupt();
+    } else {
+        ipi::take(core);
+    }
     fired
 }
 // ANCHOR_END: dispatch

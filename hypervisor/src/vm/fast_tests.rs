@@ -90,7 +90,7 @@ fn hvcs_are_answered_without_the_loop() {
 #[test]
 fn mini_uart_status_reads_and_data_writes_stay_fast() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     // A key waits, so the shadow cannot stand in and the status reads
     // trap (with nothing to receive they would read the shadow).
     assert!(hyp.give_input(0, b'k'));
@@ -133,7 +133,7 @@ fn a_pending_physical_interrupt_ends_the_fast_path() {
     assert_eq!(cpu.script.len(), 1, "the guest ran no further");
     assert_eq!(hyp.vms[0].frame.x[0], PSCI_1_1, "the HVC was answered");
     // Served before the console, which now gives VM 1 its key.
-    hyp.focus = Focus::Vm(1);
+    hyp.set_focus(Focus::Vm(1));
     assert!(hyp.give_input(1, b'k'));
     hyp.step(&mut cpu);
     // (VM 1 takes the scripted HVC on its own fast path.)
@@ -323,7 +323,7 @@ fn a_sleepers_devices_are_not_looked_at_while_nothing_is_due() {
 #[test]
 fn a_paste_into_a_busy_focused_vm_does_not_starve_the_others() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     // VM 0 never sleeps; a key arrives for it before every pass.
     for _ in 0..40 {
         assert!(hyp.give_input(0, b'p'));
@@ -341,7 +341,7 @@ fn a_paste_into_a_busy_focused_vm_does_not_starve_the_others() {
 #[test]
 fn input_still_hurries_a_vm_that_sleeps_between_keys() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     cpu.script.push_back(Exit::sync(esr(EC_WFX, 0), GAP));
     hyp.step(&mut cpu);
     poke(&mut hyp, &mut cpu, 0, AUX_MU_IER, ENABLE_RECEIVE_INTERRUPT);
@@ -409,7 +409,7 @@ fn a_quiet_mini_uart_is_read_from_its_shadow() {
 #[test]
 fn input_takes_the_shadow_away_before_the_vm_runs_again() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     cpu.script.push_back(counter_read());
     hyp.step(&mut cpu);
     assert!(shadow_of(&cpu, 0).1);
@@ -438,7 +438,7 @@ fn input_takes_the_shadow_away_before_the_vm_runs_again() {
 #[test]
 fn the_read_that_takes_the_last_byte_brings_the_shadow_back_at_once() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     cpu.script.push_back(counter_read());
     hyp.step(&mut cpu);
     assert!(hyp.give_input(0, b'k') && hyp.give_input(0, b'l'));
@@ -461,7 +461,7 @@ fn the_read_that_takes_the_last_byte_brings_the_shadow_back_at_once() {
 #[test]
 fn a_write_that_changes_what_the_page_reads_rewrites_the_shadow() {
     let (mut hyp, mut cpu) = contended();
-    hyp.focus = Focus::Vm(0);
+    hyp.set_focus(Focus::Vm(0));
     cpu.script.push_back(counter_read());
     hyp.step(&mut cpu);
     assert_eq!(shadow_of(&cpu, 0).0[IER_WORD], 0);

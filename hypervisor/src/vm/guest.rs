@@ -14,6 +14,18 @@ use super::trace::Tracer;
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
 use crate::console::ring::{HistoryRing, SpscRing};
 use crate::emu::{VirtualBoard, VmEnv};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+// ANCHOR: focus
+/// Where typed keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The `ferrovisor> ` prompt.
+    Hypervisor,
+    /// The console of the VM at this index of the table.
+    Vm(usize),
+}
+// ANCHOR_END: focus
 
 /// Bytes typed to a VM that it has not read yet.
 pub const INPUT_QUEUE_BYTES: usize = 64 * 1024;
@@ -25,13 +37,39 @@ const CNTV_CTL_IMASK: u64 = 1 << 1;
 
 // ANCHOR: queues
 /// Every VM's console queues: the keys typed to it that it has not read,
-/// and its recent output. They are all zeros at start, so the one instance
-/// (in `kernel`) lives in .bss rather than in kernel8.img.
+/// and its recent output, and where the console's focus is. They are all
+/// zeros at start, so the one instance (in `kernel`) lives in .bss rather
+/// than in kernel8.img. They are what the cores share about the console:
+///
+/// - `inputs[i]`: written by core 0 (the shell, the one producer), read by
+///   the core VM `i` is pinned to (the one consumer); the ring's own
+///   Release/Acquire pairing publishes each byte ([`SpscRing`]).
+/// - `urgent[i]`: set by core 0 after it queued input for VM `i` (Release,
+///   after the byte), taken by VM `i`'s core (Acquire), which then runs VM
+///   `i` ahead of its rotation and finds the byte queued.
+/// - `focus`: written by whichever core carries out `vmc` or `@0` (one at
+///   a time: the shell waits for each command), read by every core to know
+///   whether a VM's output goes to the wire. Relaxed: a core that reads an
+///   old focus sends a byte or two to the scrollback only, or to the wire
+///   just after the switch, as a terminal would show it.
+/// - `scrollbacks[i]`: written by VM `i`'s core, read by any core for
+///   `vmc`/`vmlog`, under its lock (never held while waiting for anything).
+/// - `cores[i]`: the core VM `i` runs on, written by core 0 at boot before
+///   any other core runs a VM (`kernel::smp::GO` publishes it), read by
+///   the shell to know where to send a command about VM `i`.
 pub struct Consoles {
     /// Keys typed to each VM, waiting for its UART to take them.
     pub inputs: [SpscRing<INPUT_QUEUE_BYTES>; MAX_VMS],
     /// Each VM's recent output, for `vmc` and `vmlog`.
     pub scrollbacks: [spin::Mutex<HistoryRing<SCROLLBACK_BYTES>>; MAX_VMS],
+    /// Input came for VM `i`: run it soon.
+    pub urgent: [AtomicBool; MAX_VMS],
+    /// Keys dropped because VM `i`'s input queue was full.
+    pub dropped: [AtomicU64; MAX_VMS],
+    /// Where typed keys go: 0 for the prompt, `i + 1` for VM `i`.
+    focus: AtomicUsize,
+    /// The core each VM runs on.
+    pub cores: [AtomicUsize; MAX_VMS],
 }
 
 impl Consoles {
@@ -40,8 +78,52 @@ impl Consoles {
         Self {
             inputs: [const { SpscRing::new() }; MAX_VMS],
             scrollbacks: [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS],
+            urgent: [const { AtomicBool::new(false) }; MAX_VMS],
+            dropped: [const { AtomicU64::new(0) }; MAX_VMS],
+            focus: AtomicUsize::new(0),
+            cores: [const { AtomicUsize::new(0) }; MAX_VMS],
         }
     }
+
+    /// Where typed keys go.
+    pub fn focus(&self) -> Focus {
+        match self.focus.load(Ordering::Relaxed) {
+            0 => Focus::Hypervisor,
+            n => Focus::Vm(n - 1),
+        }
+    }
+
+    /// Give the keyboard to `focus`.
+    pub fn set_focus(&self, focus: Focus) {
+        let n = match focus {
+            Focus::Hypervisor => 0,
+            Focus::Vm(index) => index + 1,
+        };
+        self.focus.store(n, Ordering::Relaxed);
+    }
+
+    // ANCHOR: give_input
+    /// Queue a key typed to VM `index` and mark the VM urgent, so its core
+    /// runs it at once (typing feels instant however busy the others are).
+    /// `false` (and the key counted as dropped) if its queue is full.
+    pub fn give_input(&self, index: usize, byte: u8) -> bool {
+        let queued = self.inputs[index].push(byte);
+        if !queued {
+            self.dropped[index].fetch_add(1, Ordering::Relaxed);
+        }
+        self.urgent[index].store(true, Ordering::Release);
+        queued
+    }
+
+    /// Whether input came for VM `index` since the last look (its core
+    /// asks, once per pass of its loop).
+    pub fn take_urgent(&self, index: usize) -> bool {
+        // A plain load first: the flag is almost always clear, and a load
+        // costs less than the read-modify-write that clears it.
+        self.urgent[index].load(Ordering::Relaxed)
+            && self.urgent[index].swap(false, Ordering::Acquire)
+    }
+    // ANCHOR_END: give_input
 }
 
 impl Default for Consoles {
@@ -77,8 +159,6 @@ pub struct Vm {
     pub vttbr: u64,
     /// The virtual BCM2837 peripherals.
     pub board: VirtualBoard,
-    /// Keys dropped because the input queue was full.
-    pub input_dropped: u64,
     /// `vmtrace`: whether and how its MMIO accesses are logged. Survives
     /// a reset, so a guest's boot can be watched from the first access.
     pub trace: Tracer,
@@ -130,7 +210,6 @@ impl Vm {
             cntvoff: 0,
             vttbr: 0,
             board: VirtualBoard::new(),
-            input_dropped: 0,
             trace: Tracer::new(),
             debug: DebugRegs::new(),
             undefined_reported: false,

@@ -45,8 +45,8 @@ pub const MAX_RAM: u64 = 512 << 20;
 pub const MAX_VMS: usize = 8;
 /// Longest VM name.
 pub const MAX_NAME: usize = 15;
-/// Physical cores that may run VMs in this version.
-pub const USABLE_CPUS: u64 = 1;
+/// Physical cores that may run VMs: the BCM2837's four.
+pub const USABLE_CPUS: u64 = crate::board::CORES as u64;
 /// The longest kernel command line (Linux's `COMMAND_LINE_SIZE` on arm64,
 /// with its terminating NUL).
 pub const MAX_BOOTARGS: usize = 2047;
@@ -234,7 +234,8 @@ impl fmt::Display for ListError<'_> {
             ),
             ListError::BadCpu { line, name, cpu } => write!(
                 f,
-                "line {line}, VM '{name}': cpu {cpu}: only core 0 runs VMs in this version"
+                "line {line}, VM '{name}': cpu {cpu}: the board has cores 0 to {}",
+                USABLE_CPUS - 1
             ),
             ListError::BadWeight { line, name, text } => write!(
                 f,
@@ -707,8 +708,8 @@ mod tests {
                 "line 1, VM 'echo': ram 0x40000000 must be",
             ),
             (
-                "echo a.bin 0x80000 0x80000 16M 2",
-                "line 1, VM 'echo': cpu 2: only core 0",
+                "echo a.bin 0x80000 0x80000 16M 4",
+                "line 1, VM 'echo': cpu 4: the board has cores 0 to 3",
             ),
             (
                 "a a 0 0 2M 0\na b 0 0 2M 0",

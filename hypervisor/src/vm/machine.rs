@@ -16,6 +16,7 @@
 use super::config::{Blob, VmConfig};
 use super::cpu::Cpu;
 use super::exits::{self, Fast, Next};
+pub use super::guest::Focus;
 use super::guest::{earliest, Consoles, Seat, Vm};
 use super::id::VmId;
 use super::list::MAX_VMS;
@@ -33,25 +34,12 @@ const MICROS_PER_SECOND: u64 = 1_000_000;
 pub const IDLE_POLL_MICROS: u64 = 100_000;
 // ANCHOR_END: constants
 
-// ANCHOR: focus
-/// Where typed keys go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    /// The `ferrovisor> ` prompt.
-    Hypervisor,
-    /// The console of the VM at this index of the table.
-    Vm(usize),
-}
-// ANCHOR_END: focus
-
 /// All VMs and the state of the console and the scheduler.
 pub struct Hypervisor {
     /// The VMs; the first `count` are in use.
     pub vms: [Vm; MAX_VMS],
     /// How many VMs the list has.
     pub count: usize,
-    /// Where typed keys go.
-    pub focus: Focus,
     /// The VMs' console queues.
     pub consoles: &'static Consoles,
     /// The VM whose EL1 state is in the CPU registers.
@@ -108,7 +96,6 @@ impl Hypervisor {
         Hypervisor {
             vms: [const { Vm::empty() }; MAX_VMS],
             count: 0,
-            focus: Focus::Hypervisor,
             consoles,
             loaded: None,
             current: None,
@@ -127,7 +114,7 @@ impl Hypervisor {
     pub fn seat(&self, index: usize) -> Seat {
         Seat {
             index,
-            focused: self.focus == Focus::Vm(index),
+            focused: self.consoles.focus() == Focus::Vm(index),
             consoles: self.consoles,
         }
     }
@@ -138,43 +125,70 @@ impl Hypervisor {
     }
 
     // ANCHOR: create_vms
-    /// Set up every VM of `configs`: stage-2 tables, image, vCPU at its
-    /// entry. `ram_end` is where the board's RAM ends.
+    /// Set up every VM of `configs` in this one scheduler: stage-2 tables,
+    /// image, vCPU at its entry. `ram_end` is where the board's RAM ends.
+    /// (On the board each VM goes to the scheduler of the core its list
+    /// line names, through [`create_vm`](Self::create_vm).)
     pub fn create_vms(&mut self, cpu: &mut impl Cpu, configs: &'static [VmConfig], ram_end: u64) {
+        cpu.init_stage2();
+        self.start(cpu, configs.len().min(MAX_VMS));
+        for (index, config) in configs.iter().enumerate().take(MAX_VMS) {
+            self.create_vm(cpu, index, config, ram_end);
+        }
+    }
+
+    /// Make ready to run: the slice length, and `count` VMs in the whole table (this scheduler runs those it is
+    /// given with [`create_vm`](Self::create_vm); the other slots stay
+    /// empty, so VM indices are the same on every core).
+    pub fn start(&mut self, cpu: &mut impl Cpu, count: usize) {
         let freq = cpu.now().freq;
         self.slice_ticks = freq * SLICE_MICROS / MICROS_PER_SECOND;
-        cpu.init_stage2();
-        for (index, config) in configs.iter().enumerate().take(MAX_VMS) {
-            let id = VmId::of_index(index);
-            let vm = &mut self.vms[index];
-            vm.config = Some(config);
-            self.count = index + 1;
-            if config.host_base + config.ram > ram_end {
-                vm.state = VmState::Off(Why::NeverStarted);
-                log!(
-                    "VM {} '{}' not started: {}",
-                    id,
-                    config.name,
-                    Why::NeverStarted.text()
-                );
-                continue;
-            }
-            // SAFETY: once for this VM, before it runs; the build placed
-            // every VM's RAM in the guest pool, apart from the others, and
-            // the check above keeps it on the board.
-            vm.vttbr = unsafe { cpu.build_stage2(index, config.host_base, config.ram) };
-            self.reset_vm(cpu, index);
+        self.count = count;
+    }
+
+    /// Set up VM `index` of the table from `config`, to run in this
+    /// scheduler.
+    pub fn create_vm(
+        &mut self,
+        cpu: &mut impl Cpu,
+        index: usize,
+        config: &'static VmConfig,
+        ram_end: u64,
+    ) {
+        let id = VmId::of_index(index);
+        let vm = &mut self.vms[index];
+        vm.config = Some(config);
+        self.count = self.count.max(index + 1);
+        if config.host_base + config.ram > ram_end {
+            vm.state = VmState::Off(Why::NeverStarted);
             log!(
-                "VM {} '{}': {} MiB at {:#x}, image {} bytes at IPA {:#x}, entry {:#x}",
+                "VM {} '{}' not started: {}",
                 id,
                 config.name,
-                config.ram >> 20,
-                config.host_base,
-                config.image.len(),
-                config.load,
-                config.entry
+                Why::NeverStarted.text()
             );
+            return;
         }
+        // SAFETY: once for this VM, before it runs; the build placed
+        // every VM's RAM in the guest pool, apart from the others, and
+        // the check above keeps it on the board.
+        vm.vttbr = unsafe { cpu.build_stage2(index, config.host_base, config.ram) };
+        self.reset_vm(cpu, index);
+        log!(
+            "VM {} '{}': {} MiB at {:#x}, image {} bytes at IPA {:#x}, entry {:#x}",
+            id,
+            config.name,
+            config.ram >> 20,
+            config.host_base,
+            config.image.len(),
+            config.load,
+            config.entry
+        );
+    }
+
+    /// Whether VM `index` runs in this scheduler.
+    pub fn owns(&self, index: usize) -> bool {
+        self.vms[index].config.is_some()
     }
     // ANCHOR_END: create_vms
 
@@ -225,23 +239,29 @@ impl Hypervisor {
         // Left queued, they would be the new instance's first input: a
         // halted guest would replay what was typed at it after it died.
         while self.consoles.inputs[index].pop().is_some() {}
+        self.consoles.urgent[index].store(false, core::sync::atomic::Ordering::Relaxed);
         // ANCHOR_END: drop_input
         vm.state = VmState::Runnable;
     }
     // ANCHOR_END: reset
 
     // ANCHOR: input
-    /// Queue a key typed to VM `index` and ask for it to run at once, so
-    /// typing feels instant however busy the others are (`step` grants it
-    /// while the VM has not used up a slice since its last turn or sleep).
-    /// `false` (and the key counted as dropped) if its queue is full.
+    /// Queue a key typed to VM `index` and ask for it to run at once
+    /// ([`Consoles::give_input`]; `step` grants it while the VM has not
+    /// used up a slice since its last turn or sleep). `false` (and the key
+    /// counted as dropped) if its queue is full.
     pub fn give_input(&mut self, index: usize, byte: u8) -> bool {
-        self.urgent = Some(index);
-        if self.consoles.inputs[index].push(byte) {
-            return true;
-        }
-        self.vms[index].input_dropped += 1;
-        false
+        self.consoles.give_input(index, byte)
+    }
+
+    /// Where typed keys go.
+    pub fn focus(&self) -> Focus {
+        self.consoles.focus()
+    }
+
+    /// Give the keyboard to `focus` (every core sees it).
+    pub fn set_focus(&mut self, focus: Focus) {
+        self.consoles.set_focus(focus);
     }
     // ANCHOR_END: input
 
@@ -595,6 +615,12 @@ impl Hypervisor {
     /// VMs whose interrupts are due, pick one and run it to its next exit,
     /// or sleep when none can run.
     pub fn step(&mut self, cpu: &mut impl Cpu) {
+        // Input queued by the shell (on core 0) for a VM of this core.
+        for index in 0..self.count {
+            if self.owns(index) && self.consoles.take_urgent(index) {
+                self.urgent = Some(index);
+            }
+        }
         let now = cpu.now().ticks;
         self.wake_sleepers(cpu, now);
         let slice_over = now >= self.slice_end;

@@ -176,7 +176,7 @@ fn the_focused_vm_runs_at_once_when_input_arrives() {
     assert_eq!(cpu.runs, [0]);
     // VM 0's slice has most of its time left, but VM 2 has the focus and
     // a key arrives for it.
-    hyp.focus = Focus::Vm(2);
+    hyp.set_focus(Focus::Vm(2));
     assert!(hyp.give_input(2, b'x'));
     hyp.step(&mut cpu);
     assert_eq!(cpu.runs, [0, 2]);
@@ -193,13 +193,16 @@ fn input_to_a_full_queue_is_counted_as_dropped() {
     }
     assert!(accepted > 0);
     assert!(!hyp.give_input(0, b'b'));
-    assert_eq!(hyp.vms[0].input_dropped, 2);
+    assert_eq!(
+        hyp.consoles.dropped[0].load(core::sync::atomic::Ordering::Relaxed),
+        2
+    );
 }
 
 #[test]
 fn a_focused_vm_writes_to_the_console_and_its_scrollback() {
     let (mut hyp, mut cpu) = machine(2);
-    hyp.focus = Focus::Vm(1);
+    hyp.set_focus(Focus::Vm(1));
     for (index, byte) in [(0, b'a'), (1, b'b')] {
         let seat = hyp.seat(index);
         let (_, mut env) = hyp.vms[index].env(seat, &mut cpu);

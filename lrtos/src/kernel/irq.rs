@@ -23,12 +23,17 @@ static SPURIOUS: AtomicUsize = AtomicUsize::new(0);
 // ANCHOR: tick
 /// Handle an IRQ taken from a task whose registers are in `frame`.
 pub fn handle(frame: &mut TrapFrame) {
-    if LOCAL_INTC.virtual_timer_pending(BOOT_CORE) {
+    // One read of the source register decides: the timer may fire between
+    // two reads (a slow core, or a hypervisor that runs other work between
+    // this core's instructions), and a second look could see a cause the
+    // first did not.
+    let source = LOCAL_INTC.irq_source(BOOT_CORE);
+    if LOCAL_INTC.virtual_timer_in(source) {
         // Set the next tick (which also lowers this one's interrupt), then
         // let the scheduler wake sleepers and preempt the running task.
         timer::rearm();
         scheduler::tick(frame, timer::now());
-    } else if LOCAL_INTC.irq_source(BOOT_CORE) == 0 {
+    } else if source == 0 {
         // Spurious: the line was withdrawn before the handler looked (a
         // level-triggered line can do that, on hardware and in a VM whose
         // hypervisor updates the virtual line only when the guest traps).
@@ -36,7 +41,7 @@ pub fn handle(frame: &mut TrapFrame) {
     } else if !REPORTED_UNEXPECTED.swap(true, Ordering::Relaxed) {
         crate::kprintln!(
             "lrtos: unexpected IRQ (core 0 IRQ source {:#x}), ignored",
-            LOCAL_INTC.irq_source(BOOT_CORE)
+            source
         );
     }
 }

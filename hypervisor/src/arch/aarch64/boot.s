@@ -12,6 +12,10 @@
 .equ SCR_EL3_VALUE,     0x531               // RW | HCE | RES1 (5:4) | NS
 .equ SPSR_EL2H_MASKED,  0x3c9               // D, A, I, F masked; M = EL2h
 .equ CURRENTEL_EL1,     0x4                 // CurrentEL.EL = 1
+.equ DAIF_ALL,          0xf                 // DAIFSet: D, A, I and F
+// Cores 1-3 get a stack each, SECONDARY_STACK_BYTES apart: core n's top is
+// __secondary_stacks + n * SECONDARY_STACK_BYTES (kernel::smp, in .bss).
+.equ SECONDARY_STACK_SHIFT, 16              // 64 KiB, as core 0's
 // MDCR_EL2: trap the guests' debug ROM (TDRA, bit 11), OS lock (TDOSA,
 // bit 10) and other debug registers (TDA, bit 9), and their PMU registers
 // (TPM, bit 6; PMCR_EL0 too, TPMCR, bit 5); no counter reserved for EL2
@@ -22,38 +26,52 @@
 // ANCHOR_END: constants
 
 // ANCHOR: park
-.section .text._start
-.global _start
-_start:
-    mrs     x1, CurrentEL                   // every core at EL2 (or EL3):
-    cmp     x1, #CURRENTEL_EL1              // debug and PMU registers trap
-    b.eq    1f                              // (at EL1 it is not ours to set)
+// Every core at EL2 (or EL3): the guests' debug and PMU registers trap (at
+// EL1 it is not ours to set). Core 0's `_start` and cores 1-3's
+// `_secondary_start` both begin with it.
+.macro trap_debug_registers
+    mrs     x1, CurrentEL
+    cmp     x1, #CURRENTEL_EL1
+    b.eq    1f
     mrs     x1, pmcr_el0
     ubfx    x1, x1, #PMCR_N_SHIFT, #PMCR_N_BITS
     mov     x2, #MDCR_EL2_TRAPS
     orr     x1, x1, x2
     msr     mdcr_el2, x1
 1:
+.endm
+
+// From EL3 (a firmware that starts us there), drop to EL2 at `label`;
+// at EL2 or EL1 fall through to it.
+.macro drop_to_el2 label
+    mrs     x0, CurrentEL
+    cmp     x0, #CURRENTEL_EL3
+    b.ne    \label
+    ldr     x1, =SCR_EL3_VALUE
+    msr     scr_el3, x1
+    ldr     x1, =SPSR_EL2H_MASKED
+    msr     spsr_el3, x1
+    adr     x1, \label
+    msr     elr_el3, x1
+    eret
+.endm
+
+.section .text._start
+.global _start
+_start:
+    msr     daifset, #DAIF_ALL              // nothing may interrupt the boot
+    trap_debug_registers
     mrs     x0, mpidr_el1
     and     x0, x0, #MPIDR_AFF0_MASK
     cbz     x0, .Lboot_core
-.Lpark:                                     // cores 1-3: sleep forever
-    wfi                                     // (no interrupt is routed to them)
-    b       .Lpark
+.Lpark:                                     // a core that came here: sleep
+    wfi                                     // (core 0 starts cores 1-3 at
+    b       .Lpark                          // _secondary_start instead)
 // ANCHOR_END: park
 
 // ANCHOR: el3_to_el2
 .Lboot_core:
-    mrs     x0, CurrentEL
-    cmp     x0, #CURRENTEL_EL3
-    b.ne    .Lat_el2_or_el1
-    ldr     x1, =SCR_EL3_VALUE              // started at EL3: go to EL2
-    msr     scr_el3, x1
-    ldr     x1, =SPSR_EL2H_MASKED
-    msr     spsr_el3, x1
-    adr     x1, .Lat_el2_or_el1
-    msr     elr_el3, x1
-    eret
+    drop_to_el2 .Lat_el2_or_el1
 // ANCHOR_END: el3_to_el2
 
 // ANCHOR: stack_bss
@@ -72,3 +90,24 @@ _start:
     bl      _start_rust
     b       .Lpark                          // _start_rust never returns
 // ANCHOR_END: stack_bss
+
+// ANCHOR: secondary
+// Cores 1-3, once core 0 has written this address into their slots of the
+// spin table (kernel::smp::release): to EL2 if needed, a stack of their
+// own, and into Rust with the core number in x0. Core 0 cleaned their
+// stacks out of its data cache before it let them go, since they write to
+// them with their MMU and caches still off.
+.global _secondary_start
+_secondary_start:
+    msr     daifset, #DAIF_ALL
+    trap_debug_registers
+    drop_to_el2 .Lsecondary_at_el2
+.Lsecondary_at_el2:
+    mrs     x0, mpidr_el1
+    and     x0, x0, #MPIDR_AFF0_MASK
+    ldr     x1, =__secondary_stacks
+    add     x1, x1, x0, lsl #SECONDARY_STACK_SHIFT
+    mov     sp, x1
+    bl      _secondary_rust
+    b       .Lpark                          // _secondary_rust never returns
+// ANCHOR_END: secondary

@@ -9,7 +9,7 @@ use super::paging::{self, MemoryKind, Region, Table};
 use crate::board;
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{MAIR_EL2, SCTLR_EL2, TCR_EL2, TTBR0_EL2};
-use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
+use tock_registers::interfaces::{Readable, Writeable};
 
 /// Virtual addresses are 32 bits wide: 4 GiB, enough for RAM and MMIO.
 const VA_BITS: u64 = 32;
@@ -64,6 +64,45 @@ pub unsafe fn enable() {
     })
     .expect("the built-in memory map is 2 MiB aligned");
 
+    // SAFETY: the tables are built; the caller vouches for the rest.
+    unsafe { turn_on(&tables.l1) };
+}
+// ANCHOR_END: enable
+
+// ANCHOR: enable_secondary
+/// Turn on the MMU and caches at EL2 on a secondary core, over the tables
+/// core 0 built: the same registers, the same tables, nothing rebuilt.
+///
+/// # Safety
+///
+/// After [`enable`] ran on core 0, on a core whose MMU is still off.
+pub unsafe fn enable_secondary() {
+    // SAFETY: core 0 built the tables and changes them no more.
+    let tables = unsafe { &*core::ptr::addr_of!(TABLES) };
+    // SAFETY: as the caller promises.
+    unsafe { turn_on(&tables.l1) };
+}
+
+/// SCTLR_EL2 bits that are RES1 in ARMv8.0 without VHE: 29, 28, 23, 22,
+/// 18, 16, 11, 5 and 4 (the register crate has no fields for them).
+const SCTLR_EL2_RES1: u64 = (1 << 29)
+    | (1 << 28)
+    | (1 << 23)
+    | (1 << 22)
+    | (1 << 18)
+    | (1 << 16)
+    | (1 << 11)
+    | (1 << 5)
+    | (1 << 4);
+
+/// Program this core's EL2 translation registers for the tables at `l1`
+/// and switch on translation with both caches.
+///
+/// # Safety
+///
+/// `l1` must be the identity map, so the running code and stack stay where
+/// they are.
+unsafe fn turn_on(l1: &Table) {
     MAIR_EL2.write(
         MAIR_EL2::Attr0_Normal_Outer::WriteBack_NonTransient_ReadWriteAlloc
             + MAIR_EL2::Attr0_Normal_Inner::WriteBack_NonTransient_ReadWriteAlloc
@@ -78,21 +117,24 @@ pub unsafe fn enable() {
             + TCR_EL2::T0SZ.val(64 - VA_BITS),
     );
     TCR_EL2.set(TCR_EL2.get() | TCR_EL2_RES1);
-    TTBR0_EL2.set_baddr(&tables.l1 as *const Table as u64);
+    TTBR0_EL2.set_baddr(l1 as *const Table as u64);
 
     // Make the table writes visible to the walker, drop stale TLB entries,
-    // then switch on translation with both caches.
+    // then switch on translation with both caches. SCTLR_EL2 is written
+    // whole, nothing inherited from the firmware: little-endian (EE = 0),
+    // no write-implies-execute-never (WXN = 0), alignment checks off
+    // (A = 0), stack alignment checked (SA = 1).
     barrier::dsb(barrier::ISH);
     // SAFETY: invalidating all EL2 TLB entries has no other effect.
     unsafe { core::arch::asm!("tlbi alle2", options(nostack)) };
     barrier::dsb(barrier::ISH);
     barrier::isb(barrier::SY);
-    SCTLR_EL2.modify(
-        SCTLR_EL2::M::Enable
-            + SCTLR_EL2::A::Disable
-            + SCTLR_EL2::C::Cacheable
-            + SCTLR_EL2::I::Cacheable,
-    );
+    let on = SCTLR_EL2::M::Enable
+        + SCTLR_EL2::A::Disable
+        + SCTLR_EL2::SA::Enable
+        + SCTLR_EL2::C::Cacheable
+        + SCTLR_EL2::I::Cacheable;
+    SCTLR_EL2.set(SCTLR_EL2_RES1 | on.value);
     barrier::isb(barrier::SY);
 }
-// ANCHOR_END: enable
+// ANCHOR_END: enable_secondary

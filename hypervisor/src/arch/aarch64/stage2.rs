@@ -72,7 +72,8 @@ impl Default for Stage2Tables {
 // ANCHOR_END: tables
 
 // ANCHOR: init
-/// Set the EL2 controls shared by all VMs. Call once at boot.
+/// Set this core's EL2 controls shared by all VMs. Call once at boot on
+/// every core (`kernel::smp::init_core`).
 pub fn init() {
     // SAFETY: VTCR_EL2 and CPTR_EL2 only affect guests, none runs yet.
     unsafe {
@@ -82,6 +83,16 @@ pub fn init() {
     // SAFETY: VPIDR_EL2 is what guests read as MIDR_EL1: the real one.
     unsafe { core::arch::asm!("msr vpidr_el2, {}", in(reg) MIDR_EL1.get(), options(nostack)) };
     VMPIDR_EL2.set(VMPIDR_CORE0);
+    // SAFETY: HSTR_EL2 = 0 traps no AArch32 CP15 access (its reset value
+    // is UNKNOWN: a Linux guest's AArch32 EL0 could trap and halt the VM);
+    // CNTVOFF_EL2 starts at 0 until a VM's own is loaded.
+    unsafe {
+        core::arch::asm!(
+            "msr hstr_el2, xzr",
+            "msr cntvoff_el2, xzr",
+            options(nostack)
+        );
+    }
     // Guests read the virtual counter directly; the physical counter and
     // timer trap, so each VM's view of time is its own (CNTVOFF).
     CNTHCTL_EL2.write(CNTHCTL_EL2::EL1PCTEN::CLEAR + CNTHCTL_EL2::EL1PCEN::CLEAR);
