@@ -6,7 +6,7 @@
 # target/transcripts/NAME.txt. This script compares each with the copy the
 # chapters include, book/src/transcripts/NAME.txt, after masking what changes
 # from run to run (timestamps, uptime, image sizes, vml's times, counters and
-# running/sleeping, register values of a crash report, the counts of Linux's
+# running/sleeping, the figures of info's core lines, register values of a crash report, the counts of Linux's
 # /proc/interrupts). It fails on a
 # transcript that differs, one the book has but no session produces, and one a
 # session produces that the book does not have.
@@ -48,6 +48,7 @@ mask() {
     sed -E \
         -e 's/\[ *[0-9]+\.[0-9]+\]/[T]/g' \
         -e 's/^(uptime +: ).*/\1T/' \
+        -e 's/^(core [0-9] +: [^;]*;).*/\1 S/' \
         -e 's/image [0-9]+ bytes/image N bytes/g' \
         -e 's/^( *[0-9]+ +[^ ]+ +)(running |sleeping)/\1active  /' \
         -e 's/^( *[0-9]+ +[^ ]+ +[a-z]+ +[0-9]+ +[0-9]+) +[0-9]+\.[0-9]( +[0-9]+){5}/\1 T N/' \

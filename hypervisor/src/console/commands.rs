@@ -294,6 +294,8 @@ pub struct SystemInfo {
     pub baud: u32,
     /// Console bytes lost to a full receive ring or a receive overrun.
     pub rx_dropped: usize,
+    /// Cores running the hypervisor.
+    pub cores_online: usize,
 }
 
 // ANCHOR: info
@@ -319,8 +321,9 @@ pub fn write_info<W: uWrite>(out: &mut W, info: &SystemInfo) -> Result<(), W::Er
     key(out, "cores")?;
     uwriteln!(
         out,
-        "{} (hypervisor on core 0, the others parked)",
-        info.cores
+        "{}, {} online (the shell on core 0; one line each below)",
+        info.cores,
+        info.cores_online
     )?;
     key(out, "ram")?;
     uwriteln!(out, "{} MiB", info.arm_memory_bytes >> 20)?;
@@ -484,9 +487,11 @@ mod tests {
             },
             baud: 115_200,
             rx_dropped: 0,
+            cores_online: 3,
         };
         let mut s = String::new();
         write_info(&mut s, &info).unwrap();
+        assert!(s.contains("cores           : 4, 3 online"), "{s}");
         assert!(s.contains("version         : 9.9.9\n"), "{s}");
         assert!(s.contains(
             "board           : Raspberry Pi 3 Model B rev 1.2 (revision code 0xa02082)\n"

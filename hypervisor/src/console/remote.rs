@@ -41,12 +41,15 @@ pub enum Request<'a> {
     Line(&'a str),
     /// Print VM `index`'s row of `vml`.
     VmlRow(usize),
+    /// Print this core's line of `info`.
+    CoreRow,
 }
 // ANCHOR_END: request
 
 /// `kind` values.
 const KIND_LINE: u8 = 0;
 const KIND_VML_ROW: u8 = 1;
+const KIND_CORE_ROW: u8 = 2;
 
 // ANCHOR: channel
 /// One core's request slot.
@@ -116,6 +119,7 @@ impl Channel {
                 self.index.store(index, Ordering::Relaxed);
                 self.kind.store(KIND_VML_ROW, Ordering::Relaxed);
             }
+            Request::CoreRow => self.kind.store(KIND_CORE_ROW, Ordering::Relaxed),
         }
         self.busy.store(true, Ordering::Release);
         kick();
@@ -139,6 +143,7 @@ impl Channel {
         let mut copy = [0u8; MAX_LINE];
         let request = match self.kind.load(Ordering::Relaxed) {
             KIND_VML_ROW => Request::VmlRow(self.index.load(Ordering::Relaxed)),
+            KIND_CORE_ROW => Request::CoreRow,
             _ => {
                 let len = self.len.load(Ordering::Relaxed).min(MAX_LINE);
                 // SAFETY: `busy` is true: the sender does not write `line`.
@@ -162,6 +167,13 @@ impl Default for Channel {
 /// Every core's channel.
 pub static CHANNELS: [Channel; CORES] = [const { Channel::new() }; CORES];
 
+/// Whether each core has set itself up at EL2 and runs its loop (set once
+/// by that core, `kernel::smp`); the shell asks only cores that are.
+pub static ONLINE: [AtomicBool; CORES] = [const { AtomicBool::new(false) }; CORES];
+
+/// The core the shell runs on (and the UART's interrupt goes to).
+pub const SHELL_CORE: usize = 0;
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -183,6 +195,7 @@ mod tests {
                         let text = match request {
                             Request::Line(line) => String::from(line),
                             Request::VmlRow(index) => std::format!("row {index}"),
+                            Request::CoreRow => String::from("core"),
                         };
                         seen.lock().unwrap().push(text);
                     });
@@ -229,7 +242,7 @@ mod tests {
         channel.serve(|r| {
             got = Some(match r {
                 Request::Line(l) => String::from(l),
-                Request::VmlRow(_) => String::new(),
+                Request::VmlRow(_) | Request::CoreRow => String::new(),
             })
         });
         assert_eq!(got.as_deref(), Some("vmstop 2"));

@@ -175,7 +175,12 @@ impl Shell {
             Command::Help(topic) => {
                 let _ = commands::write_help(&mut *console(), topic);
             }
-            Command::Info => info(),
+            Command::Info => {
+                info();
+                for core in 0..board::CORES {
+                    on_core(hyp, cpu, core, Request::CoreRow);
+                }
+            }
             Command::Dmesg => dmesg(),
             Command::Vml => vml(hyp, cpu),
             Command::Vmc(id) => self.for_vm(hyp, cpu, "vmc", id, line),
@@ -258,6 +263,10 @@ fn info() {
         now: timer::now(),
         baud: crate::drivers::mini_uart::BAUD_RATE,
         rx_dropped: input::dropped(),
+        cores_online: remote::ONLINE
+            .iter()
+            .filter(|c| c.load(Ordering::Acquire))
+            .count(),
     };
     let _ = commands::write_info(&mut *console(), &info);
 }
@@ -318,17 +327,59 @@ fn vml_row(hyp: &Hypervisor, index: usize) {
 }
 // ANCHOR_END: vml
 
+// ANCHOR: core_row
+/// This core's line of `info`: its VMs, and since boot the share of time
+/// spent in them, their exits per second and the IPIs this core took.
+fn core_row(hyp: &Hypervisor, cpu: &impl Cpu) {
+    let now = timer::now();
+    let mut out = console();
+    let _ = uwrite!(out, "core {}          : ", cpu.core());
+    let mut ticks = 0;
+    let mut exits = 0;
+    let mut named = 0;
+    for (index, vm) in hyp.vms[..hyp.count].iter().enumerate() {
+        if !hyp.owns(index) {
+            continue;
+        }
+        let _ = uwrite!(out, "{}{}", if named > 0 { ", " } else { "" }, vm.name());
+        named += 1;
+        ticks += vm.cpu_ticks;
+        exits += vm.exits.total();
+    }
+    if named == 0 {
+        let _ = uwrite!(out, "no VM");
+    }
+    let seconds = (now.ticks / now.freq.max(1)).max(1);
+    let _ = uwriteln!(
+        out,
+        "; {}% of the time in guests, {} exits/s, {} IPIs",
+        ticks * 100 / now.ticks.max(1),
+        exits / seconds,
+        cpu.ipis_taken()
+    );
+}
+// ANCHOR_END: core_row
+
 // ANCHOR: on_its_core
 /// Carry out `request` about VM `index` on the core that runs it: here if
 /// that is this core (core 0), else through that core's channel, with an
 /// IPI to make it look; while it works, typed bytes keep being drained
 /// from the UART so none is lost.
 fn on_its_core(hyp: &mut Hypervisor, cpu: &mut impl Cpu, index: usize, request: Request<'_>) {
-    if hyp.owns(index) {
+    let core = hyp.consoles.cores[index].load(Ordering::Relaxed);
+    on_core(hyp, cpu, core, request);
+}
+
+/// Carry out `request` on core `core`: here if it is the shell's own,
+/// else through that core's channel (nothing if the core is not online).
+fn on_core(hyp: &mut Hypervisor, cpu: &mut impl Cpu, core: usize, request: Request<'_>) {
+    if core == remote::SHELL_CORE {
         execute(request, hyp, cpu);
         return;
     }
-    let core = hyp.consoles.cores[index].load(Ordering::Relaxed);
+    if !remote::ONLINE[core].load(Ordering::Acquire) {
+        return;
+    }
     let start = timer::now();
     let patience = start.freq * remote::ANSWER_MICROS / 1_000_000;
     let asked = remote::CHANNELS[core].ask(
@@ -344,13 +395,7 @@ fn on_its_core(hyp: &mut Hypervisor, cpu: &mut impl Cpu, index: usize, request: 
         Err(AskError::Busy) => "is still busy with the command before",
         Err(AskError::NoAnswer) => "did not answer within a second",
     };
-    let _ = uwriteln!(
-        console(),
-        "ferrovisor: core {} (VM {}) {}; try again",
-        core,
-        VmId::of_index(index),
-        why
-    );
+    let _ = uwriteln!(console(), "ferrovisor: core {} {}; try again", core, why);
 }
 
 /// Carry out what the shell asked about one of this core's VMs: a command
@@ -359,6 +404,7 @@ fn on_its_core(hyp: &mut Hypervisor, cpu: &mut impl Cpu, index: usize, request: 
 pub fn execute(request: Request<'_>, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
     match request {
         Request::VmlRow(index) => vml_row(hyp, index),
+        Request::CoreRow => core_row(hyp, cpu),
         Request::Line(line) => {
             if let Ok(Some(command)) = commands::parse(line) {
                 run_for_vm(command, hyp, cpu);

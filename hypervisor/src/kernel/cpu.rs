@@ -22,6 +22,8 @@ static mut STAGE2: [Stage2Tables; MAX_VMS] = [const { Stage2Tables::new() }; MAX
 /// kernel creates each on its own core.
 pub struct Aarch64 {
     core: usize,
+    /// IPIs taken since boot.
+    ipis: u64,
 }
 
 impl Aarch64 {
@@ -33,7 +35,7 @@ impl Aarch64 {
     /// stands for the core's EL2 registers, which nothing else may change
     /// behind its back.
     pub unsafe fn take(core: usize) -> Self {
-        Self { core }
+        Self { core, ipis: 0 }
     }
 }
 
@@ -158,7 +160,17 @@ impl Cpu for Aarch64 {
     }
 
     fn serve_interrupts(&mut self) -> bool {
-        irq::handle(self.core)
+        let served = irq::handle(self.core);
+        self.ipis += u64::from(served.ipi);
+        served.hyp_timer
+    }
+
+    fn core(&self) -> usize {
+        self.core
+    }
+
+    fn ipis_taken(&self) -> u64 {
+        self.ipis
     }
 
     fn irq_pending(&self) -> bool {

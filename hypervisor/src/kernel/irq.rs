@@ -17,21 +17,33 @@ use crate::platform::ipi;
 // ANCHOR: dispatch
 /// Handle every pending IRQ source of `core`. The main loop calls this
 /// after a guest exits on an interrupt and after the idle WFI. Whether the
-/// EL2 timer had fired (and is now stopped). Core 0 drains the console's
+/// EL2 timer had fired and whether an IPI came. Core 0 drains the console's
 /// receiver (the peripheral interrupt is routed to it alone); cores 1-3
 /// clear their IPI, whose cause their loop looks at anyway.
-pub fn handle(core: usize) -> bool {
+pub fn handle(core: usize) -> Served {
     let fired = timer::hyp_timer_fired();
     if fired {
         // A deadline passed; the main loop sees which one. Silence the
         // level-triggered line until the loop sets the next deadline.
         timer::stop_hyp_timer();
     }
+    let mut ipi = false;
     if core == super::BOOT_CORE {
         input::on_receive_interrupt();
     } else {
-        ipi::take(core);
+        ipi = ipi::take(core);
     }
-    fired
+    Served {
+        hyp_timer: fired,
+        ipi,
+    }
+}
+
+/// What [`handle`] found.
+pub struct Served {
+    /// The EL2 timer had fired (and is now stopped).
+    pub hyp_timer: bool,
+    /// An IPI had come (and is now cleared).
+    pub ipi: bool,
 }
 // ANCHOR_END: dispatch

@@ -15,9 +15,9 @@
 //!
 //! Shared here, and how:
 //!
-//! - [`ONLINE`]`[n]`: written once by core `n` (Release, after its EL2
-//!   registers are set), read by core 0 (Acquire) for the boot message and
-//!   `info`.
+//! - `ONLINE[n]` (in `console::remote`, where the shell needs it):
+//!   written once by core `n` (Release, after its EL2 registers are set),
+//!   read by core 0 (Acquire) for the boot message and `info`.
 //! - [`GO`]: written once by core 0 (Release, after every VM is created in
 //!   its core's scheduler), read by cores 1-3 (Acquire) before they take
 //!   their scheduler's lock: what core 0 wrote into it is theirs from then.
@@ -28,6 +28,7 @@
 
 use crate::arch::aarch64::{cpu, exception, mmu, stage2};
 use crate::board;
+pub use crate::console::remote::ONLINE;
 use crate::platform::{ipi, LOCAL_INTC};
 use aarch64_cpu::asm;
 use aarch64_cpu::registers::HCR_EL2;
@@ -51,8 +52,6 @@ static mut __secondary_stacks: SecondaryStacks =
     SecondaryStacks([[0; SECONDARY_STACK_BYTES]; board::CORES - 1]);
 // ANCHOR_END: stacks
 
-/// Whether each core has set itself up at EL2.
-pub static ONLINE: [AtomicBool; board::CORES] = [const { AtomicBool::new(false) }; board::CORES];
 /// Core 0 has created every VM: cores 1-3 may run theirs.
 pub static GO: AtomicBool = AtomicBool::new(false);
 

@@ -26,10 +26,13 @@ pub fn kick(core: usize) {
     LOCAL_INTC.set_mailbox(core, IPI_MAILBOX, 1);
 }
 
-/// Clear this core's IPI, if one came (its IRQ handler calls it).
-pub fn take(core: usize) {
-    if LOCAL_INTC.mailbox_pending(core, IPI_MAILBOX) {
+/// Clear this core's IPI, if one came (its IRQ handler calls it);
+/// whether one had.
+pub fn take(core: usize) -> bool {
+    let came = LOCAL_INTC.mailbox_pending(core, IPI_MAILBOX);
+    if came {
         LOCAL_INTC.take_mailbox(core, IPI_MAILBOX);
     }
+    came
 }
 // ANCHOR_END: kick

@@ -117,5 +117,14 @@ pub trait Cpu {
     fn wait_for_interrupt(&mut self);
     /// Write a focused VM's output to the console, as it is.
     fn console_write(&mut self, bytes: &[u8]);
+
+    /// Which physical core this is (0 on the host's fake).
+    fn core(&self) -> usize {
+        0
+    }
+    /// IPIs this core has taken since boot (for `info`).
+    fn ipis_taken(&self) -> u64 {
+        0
+    }
 }
 // ANCHOR_END: cpu

@@ -105,6 +105,13 @@ pub struct ExitCounts {
 }
 
 impl ExitCounts {
+    /// Exits of every kind.
+    pub fn total(&self) -> u64 {
+        self.wfx + self.hvc + self.sysreg + self.mmio + self.irq + self.other
+    }
+}
+
+impl ExitCounts {
     /// Count one exit.
     pub fn count(&mut self, kind: ExitKind) {
         let counter = match kind {
