@@ -65,6 +65,11 @@ pub fn start() -> ! {
             .filter(|&hz| hz > 0)
             .unwrap_or(board::DEFAULT_CORE_CLOCK_HZ),
     });
+    let arm_ram_end = MAILBOX
+        .arm_memory()
+        .map_or(0, |(base, size)| base as u64 + size as u64);
+    // SAFETY: once, after `mmu::enable`; nothing lives above the ARM's RAM.
+    let ram_end = unsafe { mmu::end_ram_at(arm_ram_end) };
     GPIO.map_mini_uart(&mut CounterDelay);
     UART.init(info.core_clock_hz);
     mark_uart_ready();
@@ -91,9 +96,6 @@ pub fn start() -> ! {
     // The hypervisor runs with IRQs masked: they end a guest's run or the
     // idle WFI, and the main loop polls their sources.
     let mut hyp = HYPERVISOR.lock();
-    let ram_end = MAILBOX
-        .arm_memory()
-        .map_or(0, |(base, size)| base as u64 + size as u64);
     // SAFETY: once, on core 0 at EL2 with the MMU on.
     let mut cpu = unsafe { Aarch64::take() };
     hyp.create_vms(&mut cpu, &VM_CONFIGS, ram_end);
