@@ -5,6 +5,7 @@
 use super::irq;
 use crate::arch::aarch64::stage2::{self, Stage2Tables};
 use crate::arch::aarch64::vcpu::{self, El1State, FpState, VcpuFrame};
+use crate::arch::aarch64::vm_controls::{self, VmControl};
 use crate::arch::aarch64::{cpu, timer};
 use crate::console::{input, output::console};
 use crate::emu::aux::SHADOW_WORDS;
@@ -87,8 +88,8 @@ impl Cpu for Aarch64 {
         unsafe { cpu::write_el1_exception(esr, elr, spsr) };
     }
 
-    fn set_guest_lines(&mut self, irq: bool, fiq: bool) {
-        stage2::guest_hcr(irq, fiq);
+    fn set_guest_lines(&mut self, irq: bool, fiq: bool, watch_vm_controls: bool) {
+        stage2::guest_hcr(irq, fiq, watch_vm_controls);
     }
 
     unsafe fn run(&mut self, frame: &mut VcpuFrame) -> u64 {
@@ -128,35 +129,39 @@ impl Cpu for Aarch64 {
         unsafe { stage2::map_shadow(tables, mapped) };
     }
 
+    unsafe fn flush_vm_ram(&mut self, host: u64, len: u64) {
+        cpu::clean_invalidate_range(host as usize, len as usize);
+    }
+
     unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]) {
         // SAFETY: the caller gives guest RAM nothing runs in.
         let dest = unsafe { core::slice::from_raw_parts_mut(host as *mut u8, bytes.len()) };
         dest.copy_from_slice(bytes);
-        cpu::clean_dcache_range(dest.as_ptr() as usize, dest.len());
+        cpu::clean_invalidate_range(dest.as_ptr() as usize, dest.len());
     }
 
-    fn flush_caches(&mut self) {
-        cpu::clean_invalidate_dcache_all();
+    fn invalidate_icache(&mut self) {
         cpu::invalidate_icache();
     }
 
     unsafe fn read_ram_u32(&self, host: u64) -> u32 {
-        // The guest may have written it with its caches off: drop any line
-        // the hypervisor holds so the read sees RAM.
-        cpu::clean_invalidate_range(host as usize, 4);
         // SAFETY: the caller gives an aligned word of guest RAM.
-        unsafe { core::ptr::read_volatile(host as *const u32) }
+        unsafe { cpu::read_guest_word(host) }
     }
 
     unsafe fn write_ram_u32(&mut self, host: u64, value: u32) {
         // SAFETY: as for `read_ram_u32`.
-        unsafe { core::ptr::write_volatile(host as *mut u32, value) };
-        // Push it to RAM, where a guest with its caches off will look.
-        cpu::clean_invalidate_range(host as usize, 4);
+        unsafe { cpu::write_guest_word(host, value) };
     }
 
-    fn clean_invalidate_by_set_way(&mut self, set_way: u64) {
-        cpu::clean_invalidate_by_set_way(set_way);
+    fn read_sctlr(&self) -> u64 {
+        vm_controls::read_live_sctlr()
+    }
+
+    fn write_vm_control(&mut self, reg: VmControl, value: u64) {
+        // SAFETY: the loop calls this between runs of the loaded vCPU,
+        // with what it wrote.
+        unsafe { vm_controls::write_live(reg, value) };
     }
 
     fn serve_interrupts(&mut self) -> bool {

@@ -69,7 +69,6 @@ pub fn start() -> ! {
     // SAFETY: first and only call, on the boot core, before any lock or
     // atomic is used (exclusive accesses need the MMU on).
     unsafe { mmu::enable() };
-    smp::release();
 
     let info = *BOOT_INFO.call_once(|| BootInfo {
         revision: Revision(MAILBOX.board_revision().unwrap_or(0)),
@@ -79,6 +78,13 @@ pub fn start() -> ! {
             .filter(|&hz| hz > 0)
             .unwrap_or(board::DEFAULT_CORE_CLOCK_HZ),
     });
+    let arm_ram_end = MAILBOX
+        .arm_memory()
+        .map_or(0, |(base, size)| base as u64 + size as u64);
+    // SAFETY: once, after `mmu::enable`; nothing lives above the ARM's RAM.
+    let ram_end = unsafe { mmu::end_ram_at(arm_ram_end) };
+    // The EL2 map is final: the other cores may turn on their MMUs over it.
+    smp::release();
     GPIO.map_mini_uart(&mut CounterDelay);
     UART.init(info.core_clock_hz);
     mark_uart_ready();
@@ -106,9 +112,6 @@ pub fn start() -> ! {
 
     // The hypervisor runs with IRQs masked: they end a guest's run or the
     // idle WFI, and the main loop polls their sources.
-    let ram_end = MAILBOX
-        .arm_memory()
-        .map_or(0, |(base, size)| base as u64 + size as u64);
     // SAFETY: once, on core 0 at EL2 with the MMU on.
     let mut cpu = unsafe { Aarch64::take(BOOT_CORE) };
     create_vms(&mut cpu, ram_end);

@@ -10,6 +10,7 @@
 //! a board. Nothing here may assume which implementation it gets.
 
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
+use crate::arch::aarch64::vm_controls::VmControl;
 use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 
@@ -44,8 +45,10 @@ pub trait Cpu {
     /// Write the loaded vCPU's ESR_EL1, ELR_EL1 and SPSR_EL1, as taking an
     /// exception at EL1 does.
     fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64);
-    /// HCR_EL2 for the guest about to run, with its virtual IRQ/FIQ lines.
-    fn set_guest_lines(&mut self, irq: bool, fiq: bool);
+    /// HCR_EL2 for the guest about to run, with its virtual IRQ/FIQ lines
+    /// and whether its writes to the virtual memory controls trap
+    /// (HCR_EL2.TVM: see `vm::coherence`).
+    fn set_guest_lines(&mut self, irq: bool, fiq: bool, watch_vm_controls: bool);
     /// Run the loaded vCPU until it exits; the exception vector it left by.
     ///
     /// # Safety
@@ -77,31 +80,45 @@ pub trait Cpu {
     /// VM `index` must be the loaded one, and not running.
     unsafe fn map_console_shadow(&mut self, index: usize, mapped: bool);
 
-    /// Copy `bytes` to guest RAM at host physical address `host` and clean
-    /// them to RAM, where a guest with its caches off reads them.
+    /// Clean and invalidate `[host, host + len)` of guest RAM by VA, in
+    /// every core's data cache: what any cache held dirty is in RAM, and no
+    /// line of it is cached any more (see `vm::coherence`).
+    ///
+    /// # Safety
+    ///
+    /// The range must be RAM the hypervisor maps (a VM's).
+    unsafe fn flush_vm_ram(&mut self, host: u64, len: u64);
+    /// Copy `bytes` to guest RAM at host physical address `host`, then
+    /// clean and invalidate them, so RAM holds them for a guest with its
+    /// caches off and no stale copy waits in a cache for when it turns
+    /// them on.
     ///
     /// # Safety
     ///
     /// The range must be guest RAM no guest runs in now.
     unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]);
-    /// After a VM's RAM was reloaded: clean and invalidate every data cache
-    /// line and the instruction cache.
-    fn flush_caches(&mut self);
+    /// Drop every instruction cache line of every core (after a VM's
+    /// code was reloaded).
+    fn invalidate_icache(&mut self);
     /// Read a word of guest RAM at host physical address `host`, as RAM
-    /// holds it (a guest may have written it with its caches off).
+    /// holds it (a guest may have written it with its caches off), and
+    /// leave no line of it in the cache.
     ///
     /// # Safety
     ///
     /// `host` must be an aligned word of a VM's RAM.
     unsafe fn read_ram_u32(&self, host: u64) -> u32;
-    /// Write a word of guest RAM and push it to RAM.
+    /// Write a word of guest RAM to RAM, leaving no line of it cached.
     ///
     /// # Safety
     ///
     /// As for [`read_ram_u32`](Cpu::read_ram_u32).
     unsafe fn write_ram_u32(&mut self, host: u64, value: u32);
-    /// A guest's DC ISW/CSW/CISW, done as clean and invalidate.
-    fn clean_invalidate_by_set_way(&mut self, set_way: u64);
+    /// The loaded vCPU's live SCTLR_EL1.
+    fn read_sctlr(&self) -> u64;
+    /// Write one of the loaded vCPU's live virtual memory controls, as its
+    /// trapped MSR would have (HCR_EL2.TVM).
+    fn write_vm_control(&mut self, reg: VmControl, value: u64);
 
     /// Serve every pending physical interrupt (the console's receiver, the
     /// EL2 timer); whether the EL2 timer had fired, which stops it.

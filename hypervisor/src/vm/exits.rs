@@ -7,6 +7,7 @@
 //! one-line report. Nothing a guest does stops the hypervisor, and no
 //! handler reaches into the loop's owner.
 
+use super::coherence;
 use super::cpu::Cpu;
 use super::debug::Answer;
 use super::decode;
@@ -15,6 +16,7 @@ use super::inject;
 use super::state::{ExitKind, Fault, Why};
 use crate::arch::aarch64::esr::{AbortIss, Esr, ExceptionClass, SysReg, SysRegIss};
 use crate::arch::aarch64::vcpu::{VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC};
+use crate::arch::aarch64::vm_controls::VmControl;
 use crate::emu::{Access, VmEnv};
 use crate::log;
 use ufmt::uWrite;
@@ -467,10 +469,16 @@ fn system_register(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, iss: SysRegIss) 
             crm,
             op2: 2,
         } if DC_BY_SET_WAY_CRM.contains(&crm) => {
-            // By set/way operations act on the whole cache, which the
-            // hypervisor shares: always clean as well as invalidate, so no
-            // one else's data is thrown away.
-            cpu.clean_invalidate_by_set_way(value);
+            // Never replayed on the physical cache, which the hypervisor
+            // and the other cores share: the VM's RAM is flushed by VA.
+            coherence::set_way(vm, cpu);
+            Some(0)
+        }
+        // A write to a virtual memory control, trapped while the VM is
+        // watched after a set/way operation (HCR_EL2.TVM).
+        reg if !iss.is_read() && VmControl::of(reg).is_some() => {
+            let control = VmControl::of(reg).expect("matched above");
+            coherence::vm_control_write(vm, cpu, control, value);
             Some(0)
         }
         _ => match vm.debug.access(reg, (!iss.is_read()).then_some(value)) {

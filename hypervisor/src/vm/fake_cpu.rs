@@ -6,6 +6,7 @@ use super::cpu::Cpu;
 use crate::arch::aarch64::vcpu::{
     El1State, FpState, VcpuFrame, VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC,
 };
+use crate::arch::aarch64::vm_controls::VmControl;
 use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use std::cell::Cell;
@@ -60,6 +61,32 @@ impl Exit {
     }
 }
 
+/// One thing the loop did to guest RAM or the caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RamOp {
+    /// `[host, host + len)` cleaned and invalidated by VA.
+    Flush(u64, u64),
+    /// Bytes copied to `host`: (host, len).
+    Copy(u64, usize),
+    /// Every instruction cache invalidated.
+    Icache,
+}
+
+/// The virtual memory controls the fake keeps live for the loaded vCPU.
+const VM_CONTROLS: [VmControl; 11] = [
+    VmControl::Sctlr,
+    VmControl::Ttbr0,
+    VmControl::Ttbr1,
+    VmControl::Tcr,
+    VmControl::Esr,
+    VmControl::Far,
+    VmControl::Afsr0,
+    VmControl::Afsr1,
+    VmControl::Mair,
+    VmControl::Amair,
+    VmControl::Contextidr,
+];
+
 /// The fake CPU.
 #[derive(Default)]
 pub struct FakeCpu {
@@ -106,10 +133,13 @@ pub struct FakeCpu {
     pub shadow_unmaps: usize,
     /// What focused VMs wrote to the console.
     pub console: Vec<u8>,
-    /// Set/way operands of guests' DC ISW/CSW/CISW.
-    pub set_way: Vec<u64>,
-    /// Cache flushes after reloads.
-    pub cache_flushes: usize,
+    /// What was done to guest RAM and the caches, in order.
+    pub ram_ops: Vec<RamOp>,
+    /// HCR_EL2.TVM of the last run: the VM's controls were watched.
+    pub watching: bool,
+    /// The loaded vCPU's live SCTLR_EL1 and the other virtual memory
+    /// controls (the rest of its EL1 state is not modelled).
+    pub el1: El1State,
 }
 
 impl FakeCpu {
@@ -124,6 +154,17 @@ impl FakeCpu {
     /// Move the counter on.
     pub fn advance(&self, ticks: u64) {
         self.ticks.set(self.ticks.get() + ticks);
+    }
+
+    /// The guest RAM ranges flushed by VA, in order: (host, bytes).
+    pub fn ram_flushes(&self) -> Vec<(u64, u64)> {
+        self.ram_ops
+            .iter()
+            .filter_map(|op| match *op {
+                RamOp::Flush(host, len) => Some((host, len)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// A little-endian word of guest RAM (0 where nothing was written).
@@ -160,6 +201,9 @@ impl Cpu for FakeCpu {
     }
 
     fn save_vcpu(&mut self, el1: &mut El1State, _fp: &mut FpState) {
+        for reg in VM_CONTROLS {
+            *reg.saved(el1) = *reg.saved(&mut self.el1);
+        }
         (el1.cntv_ctl, el1.cntv_cval) = self.vtimer;
         self.vtimer = (0, self.vtimer.1);
         self.vttbr = None;
@@ -167,6 +211,7 @@ impl Cpu for FakeCpu {
 
     unsafe fn load_vcpu(&mut self, el1: &El1State, _fp: &FpState, cntvoff: u64, vttbr: u64) {
         self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
+        self.el1 = *el1;
         self.cntvoff = cntvoff;
         self.vttbr = Some(vttbr);
     }
@@ -179,8 +224,9 @@ impl Cpu for FakeCpu {
         self.el1_exception = Some((esr, elr, spsr));
     }
 
-    fn set_guest_lines(&mut self, irq: bool, fiq: bool) {
+    fn set_guest_lines(&mut self, irq: bool, fiq: bool, watch_vm_controls: bool) {
         self.lines = (irq, fiq);
+        self.watching = watch_vm_controls;
     }
 
     unsafe fn run(&mut self, frame: &mut VcpuFrame) -> u64 {
@@ -238,14 +284,19 @@ impl Cpu for FakeCpu {
         }
     }
 
+    unsafe fn flush_vm_ram(&mut self, host: u64, len: u64) {
+        self.ram_ops.push(RamOp::Flush(host, len));
+    }
+
     unsafe fn copy_to_ram(&mut self, host: u64, bytes: &[u8]) {
+        self.ram_ops.push(RamOp::Copy(host, bytes.len()));
         for (i, &b) in bytes.iter().enumerate() {
             self.ram.insert(host + i as u64, b);
         }
     }
 
-    fn flush_caches(&mut self) {
-        self.cache_flushes += 1;
+    fn invalidate_icache(&mut self) {
+        self.ram_ops.push(RamOp::Icache);
     }
 
     unsafe fn read_ram_u32(&self, host: u64) -> u32 {
@@ -253,12 +304,17 @@ impl Cpu for FakeCpu {
     }
 
     unsafe fn write_ram_u32(&mut self, host: u64, value: u32) {
-        // SAFETY: the fake's RAM is a map.
-        unsafe { self.copy_to_ram(host, &value.to_le_bytes()) };
+        for (i, b) in value.to_le_bytes().into_iter().enumerate() {
+            self.ram.insert(host + i as u64, b);
+        }
     }
 
-    fn clean_invalidate_by_set_way(&mut self, set_way: u64) {
-        self.set_way.push(set_way);
+    fn read_sctlr(&self) -> u64 {
+        self.el1.sctlr
+    }
+
+    fn write_vm_control(&mut self, reg: VmControl, value: u64) {
+        *reg.saved(&mut self.el1) = value;
     }
 
     fn serve_interrupts(&mut self) -> bool {

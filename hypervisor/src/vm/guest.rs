@@ -9,7 +9,7 @@ use super::debug::DebugRegs;
 use super::id::VmId;
 use super::inject::{self, El1Exception};
 use super::list::MAX_VMS;
-use super::state::{ExitCounts, VmState, Why};
+use super::state::{ExitCounts, GuestCaches, VmState, Why};
 use super::trace::Tracer;
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
 use crate::console::ring::{HistoryRing, SpscRing};
@@ -166,6 +166,8 @@ pub struct Vm {
     pub debug: DebugRegs,
     /// Whether an injected UNDEFINED was logged since its reset.
     pub undefined_reported: bool,
+    /// Its set/way cache maintenance, done by VA (`vm::coherence`).
+    pub caches: GuestCaches,
 }
 // ANCHOR_END: vm
 
@@ -213,6 +215,7 @@ impl Vm {
             trace: Tracer::new(),
             debug: DebugRegs::new(),
             undefined_reported: false,
+            caches: GuestCaches::new(),
         }
     }
 

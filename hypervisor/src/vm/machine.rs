@@ -211,15 +211,18 @@ impl Hypervisor {
             load: config.load,
             bytes: config.image,
         };
+        // No dirty line of the old instance may land on the new image, nor
+        // a stale one be read by it: flush its RAM by VA (`vm::coherence`).
+        // SAFETY: this VM's RAM, on the board, and nothing runs in it now.
+        unsafe { cpu.flush_vm_ram(config.host_base, config.ram) };
         for blob in core::iter::once(&image).chain(config.blobs) {
             // SAFETY: the destination is this VM's RAM (the build checked
             // every blob fits it; creation checked the RAM is on the
             // board); nothing runs in it now.
             unsafe { cpu.copy_to_ram(config.host_base + blob.load, blob.bytes) };
         }
-        // Dirty lines of the old instance must not land on top of what the
-        // new one writes, and its instructions are stale.
-        cpu.flush_caches();
+        // Its old instructions and translations are stale, on every core.
+        cpu.invalidate_icache();
         cpu.flush_vm_tlb(vm.vttbr);
 
         vm.frame = VcpuFrame::zeroed();
@@ -233,6 +236,7 @@ impl Hypervisor {
         vm.board.reset();
         vm.debug = super::debug::DebugRegs::new();
         vm.undefined_reported = false;
+        vm.caches.reset();
         // ANCHOR: drop_input
         // Keys typed to the old instance are not for the new one, as on a
         // real board, where what arrives while the machine is down is lost.
@@ -444,7 +448,7 @@ impl Hypervisor {
         // a level-triggered line cannot make the guest exit forever.
         self.route(cpu, true, !vtimer);
         let (irq, fiq) = self.vms[index].lines_with(seat, cpu, vtimer);
-        cpu.set_guest_lines(irq, fiq);
+        cpu.set_guest_lines(irq, fiq, self.vms[index].caches.watching);
 
         // Exit at the end of the slice, when a sleeping VM must wake, or
         // when one of this VM's devices (not its timer, which is routed

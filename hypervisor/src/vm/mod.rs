@@ -1,6 +1,7 @@
 //! Virtual machines: the static VM list and table, the vCPU state, the
 //! scheduler and the run loop.
 
+pub mod coherence;
 pub mod config;
 pub mod cpu;
 pub mod debug;
@@ -17,6 +18,8 @@ pub mod state;
 pub mod table;
 pub mod trace;
 
+#[cfg(test)]
+mod coherence_tests;
 #[cfg(test)]
 pub mod fake_cpu;
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! A VM's life cycle and the counters `vml` shows.
+//! A VM's life cycle, the counters `vml` shows, and where it is in the
+//! protocol that replaces its set/way cache maintenance.
 
 // ANCHOR: vm_state
 /// Where a VM is in its life.
@@ -126,6 +127,36 @@ impl ExitCounts {
     }
 }
 // ANCHOR_END: counts
+
+// ANCHOR: guest_caches
+/// Where a VM is in the protocol that replaces its set/way cache
+/// maintenance (`vm::coherence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GuestCaches {
+    /// Whether its writes to the virtual memory controls trap (TVM): set
+    /// by a set/way operation, cleared when its caches go on.
+    pub watching: bool,
+    /// How often its whole RAM was cleaned and invalidated for it since
+    /// the hypervisor started (not reset with the VM): by set/way ops and
+    /// cache switches, not by resets.
+    pub ram_flushes: u64,
+}
+
+impl GuestCaches {
+    /// A VM out of reset: nothing watched.
+    pub const fn new() -> Self {
+        Self {
+            watching: false,
+            ram_flushes: 0,
+        }
+    }
+
+    /// After the VM's reset: the watch ends, the count goes on.
+    pub fn reset(&mut self) {
+        self.watching = false;
+    }
+}
+// ANCHOR_END: guest_caches
 
 #[cfg(test)]
 mod tests {

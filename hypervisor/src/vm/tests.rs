@@ -7,7 +7,7 @@ extern crate std;
 
 use super::config::{Blob, VmConfig};
 use super::exits::{self, Next};
-use super::fake_cpu::{Exit, FakeCpu, FREQ};
+use super::fake_cpu::{Exit, FakeCpu, RamOp, FREQ};
 use super::guest::Consoles;
 use super::machine::{Focus, Hypervisor, SLICE_MICROS};
 use super::state::{Fault, VmState, Why};
@@ -29,8 +29,8 @@ const EC_DABT_LOWER: u64 = 0x24;
 const VECTOR_LOWER_FIQ: u64 = 10;
 
 /// Each test VM's RAM, and where the first one sits in host memory.
-const RAM: u64 = 1 << 20;
-const POOL: u64 = 0x1000_0000;
+pub(super) const RAM: u64 = 1 << 20;
+pub(super) const POOL: u64 = 0x1000_0000;
 pub(super) const ENTRY: u64 = 0x8_0000;
 const IMAGE: &[u8] = &[0x1f, 0x20, 0x03, 0xd5];
 pub(super) const SLICE: u64 = FREQ * SLICE_MICROS / 1_000_000;
@@ -98,7 +98,7 @@ pub(super) fn poke(hyp: &mut Hypervisor, cpu: &mut FakeCpu, index: usize, ipa: u
 }
 
 /// Handle one scripted exit of VM 0 directly, as the loop would.
-fn exit_of(hyp: &mut Hypervisor, cpu: &mut FakeCpu, exit: Exit) -> Next {
+pub(super) fn exit_of(hyp: &mut Hypervisor, cpu: &mut FakeCpu, exit: Exit) -> Next {
     let vm = &mut hyp.vms[0];
     vm.frame.esr = exit.esr;
     vm.frame.far = exit.far;
@@ -358,11 +358,13 @@ fn trapped_system_registers_are_emulated() {
     let impdef = sysreg_iss(3, 1, 15, 2, 0, 6, true);
     exit_of(&mut hyp, &mut cpu, Exit::sync(esr(EC_SYSREG, impdef), 0));
     assert_eq!(hyp.vms[0].frame.x[6], 0);
-    // DC CISW is done as clean and invalidate, with the guest's operand.
+    // DC CISW is not replayed: the VM's RAM is flushed by VA (the
+    // protocol is tested in `coherence_tests`).
+    let flushes = cpu.ram_flushes().len();
     let mut cisw = Exit::sync(esr(EC_SYSREG, sysreg_iss(1, 0, 7, 14, 2, 2, false)), 0);
     cisw.regs[0] = Some((2, 0x42));
     exit_of(&mut hyp, &mut cpu, cisw);
-    assert_eq!(cpu.set_way, [0x42]);
+    assert_eq!(cpu.ram_flushes()[flushes..], [(POOL, RAM)]);
     assert_eq!(hyp.vms[0].exits.sysreg, 3);
 }
 
@@ -556,11 +558,20 @@ fn system_off_and_reset_through_the_loop() {
     reset.regs[0] = Some((0, PSCI_SYSTEM_RESET));
     hyp.vms[0].frame.pc = ENTRY + 0x100;
     cpu.script.push_back(reset);
-    let flushes = cpu.cache_flushes;
+    let before = cpu.ram_ops.len();
     hyp.step(&mut cpu);
     assert_eq!(hyp.vms[0].state, VmState::Runnable);
     assert_eq!(hyp.vms[0].frame.pc, ENTRY, "restarted at its entry");
-    assert_eq!(cpu.cache_flushes, flushes + 1, "its RAM was reloaded");
+    // Its RAM flushed by VA, then the image copied, then its old code
+    // dropped (the order is tested in `coherence_tests`).
+    assert_eq!(
+        cpu.ram_ops[before..],
+        [
+            RamOp::Flush(POOL, RAM),
+            RamOp::Copy(POOL + ENTRY, IMAGE.len()),
+            RamOp::Icache
+        ]
+    );
 }
 
 // ---- reset and the loader ----

@@ -37,43 +37,119 @@ pub fn halt() -> ! {
 }
 
 // ANCHOR: cache
-/// Cache line size of the Cortex-A53 data cache.
-const CACHE_LINE: usize = 64;
+/// CTR_EL0.DminLine (bits 19:16): log2 of the words in the smallest data
+/// cache line of any cache this core's maintenance by VA reaches.
+const CTR_DMINLINE_SHIFT: u64 = 16;
+const CTR_DMINLINE_MASK: u64 = 0b1111;
+/// Bytes in a word, as CTR_EL0 counts line sizes.
+const WORD_BYTES: usize = 4;
+
+/// The data cache line, in bytes, that maintenance by VA steps over: the
+/// smallest of every level (CTR_EL0.DminLine; 64 on the Cortex-A53).
+/// Stepping by a larger guess would skip lines of a smaller cache.
+pub fn dcache_line() -> usize {
+    let ctr: u64;
+    // SAFETY: reading CTR_EL0 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, ctr_el0", out(reg) ctr, options(nomem, nostack)) };
+    WORD_BYTES << ((ctr >> CTR_DMINLINE_SHIFT) & CTR_DMINLINE_MASK)
+}
 
 /// Write the data cache lines of `[start, start + len)` back to RAM (to the
 /// Point of Coherency), for a reader that does not look in the cache: a
-/// guest running with its MMU off.
+/// guest running with its MMU off. The lines stay in the cache, clean.
 pub fn clean_dcache_range(start: usize, len: usize) {
-    let mut line = start & !(CACHE_LINE - 1);
+    let step = dcache_line();
+    let mut line = start & !(step - 1);
     while line < start + len {
         // SAFETY: cleaning a cache line changes no memory contents.
         unsafe { core::arch::asm!("dc cvac, {}", in(reg) line, options(nostack)) };
-        line += CACHE_LINE;
+        line += step;
     }
     // SAFETY: a barrier only orders memory accesses.
     unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }
 
-/// Clean and invalidate the data cache lines of `[start, start + len)`, so
-/// the next read comes from RAM and what was written is in RAM.
+/// Clean and invalidate the data cache lines of `[start, start + len)` to
+/// the Point of Coherency, in every core's cache (maintenance by VA is
+/// broadcast to the inner-shareable domain): what was written is in RAM,
+/// and no line of the range is left in any cache, so the next read by
+/// anyone comes from RAM.
 pub fn clean_invalidate_range(start: usize, len: usize) {
-    let mut line = start & !(CACHE_LINE - 1);
+    let step = dcache_line();
+    let mut line = start & !(step - 1);
     while line < start + len {
         // SAFETY: clean and invalidate changes no memory contents.
         unsafe { core::arch::asm!("dc civac, {}", in(reg) line, options(nostack)) };
-        line += CACHE_LINE;
+        line += step;
     }
     // SAFETY: a barrier only orders memory accesses.
     unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }
 
-/// Drop every instruction cache line, so freshly copied code is fetched.
+/// Drop every instruction cache line of every core in the inner-shareable
+/// domain (IC IALLUIS), so freshly copied code is fetched from RAM
+/// wherever it runs next.
 pub fn invalidate_icache() {
-    // SAFETY: invalidating the instruction cache has no visible effect but
-    // a refetch.
-    unsafe { core::arch::asm!("ic iallu", "dsb sy", "isb", options(nostack)) };
+    // SAFETY: invalidating the instruction caches has no visible effect
+    // but a refetch.
+    unsafe { core::arch::asm!("ic ialluis", "dsb ish", "isb", options(nostack)) };
 }
 // ANCHOR_END: cache
+
+// ANCHOR: guest_word
+// The hypervisor maps every VM's RAM as Normal write-back memory, and a
+// guest may run with its caches off, its accesses then going straight to
+// RAM: the same bytes seen with two sets of attributes, which the Arm ARM
+// calls mismatched memory attributes (B2.8 in DDI 0487). Coherence between
+// the two views is then software's job: a line the hypervisor's view holds
+// may be stale (the guest wrote RAM behind it) or, once written, may later
+// be evicted over what the guest wrote since. Cleaning and invalidating the
+// word's line before and after each access keeps no line of guest RAM in
+// any cache between two exits, so each access meets RAM as the guest left
+// it, whether the guest's caches are on (its dirty line is cleaned first)
+// or off. A non-cacheable alias of guest RAM would not do: it reads RAM
+// under a guest's dirty line when the guest's caches are on, and the
+// cacheable identity map would still let the core fetch lines of the same
+// RAM speculatively.
+
+/// Read a word of guest RAM as RAM holds it, leaving no line of it cached.
+///
+/// # Safety
+///
+/// `host` must be an aligned word of a VM's RAM, and no vCPU of that VM
+/// may run meanwhile.
+pub unsafe fn read_guest_word(host: u64) -> u32 {
+    let line = host as usize;
+    // A line from before (a read in an earlier exit, a speculative fill)
+    // may be stale: push out what is dirty, drop the rest.
+    clean_invalidate_range(line, WORD);
+    // SAFETY: the caller gives an aligned word of guest RAM.
+    let value = unsafe { core::ptr::read_volatile(host as *const u32) };
+    // The read filled a line: drop it, or a later write would merge into
+    // it and write stale neighbours back over what the guest stores.
+    clean_invalidate_range(line, WORD);
+    value
+}
+
+/// Write a word of guest RAM to RAM, leaving no line of it cached.
+///
+/// # Safety
+///
+/// As for [`read_guest_word`].
+pub unsafe fn write_guest_word(host: u64, value: u32) {
+    let line = host as usize;
+    // The store merges into the word's line: it must be RAM's, not a
+    // stale copy whose other words would be written back with it.
+    clean_invalidate_range(line, WORD);
+    // SAFETY: as for `read_guest_word`.
+    unsafe { core::ptr::write_volatile(host as *mut u32, value) };
+    // Push it to RAM, where a guest with its caches off will look.
+    clean_invalidate_range(line, WORD);
+}
+
+/// Bytes of a guest RAM word.
+const WORD: usize = 4;
+// ANCHOR_END: guest_word
 
 // ANCHOR: vtimer
 /// The live virtual timer of the loaded vCPU: (CNTV_CTL_EL0, CNTV_CVAL_EL0).
@@ -141,60 +217,3 @@ pub unsafe fn write_el1_exception(esr: u64, elr: u64, spsr: u64) {
     };
 }
 // ANCHOR_END: el1_exception
-
-// ANCHOR: flush_all
-/// Clean and invalidate every data cache line, level by level, by set and
-/// way (the walk CLIDR_EL1 and CCSIDR_EL1 describe). Used when a VM is
-/// (re)started: its RAM may still have dirty lines from its last run, which
-/// would otherwise land on top of what the fresh guest writes with its MMU
-/// (and so its caches) off. On the A53 this is a few thousand operations,
-/// far fewer than cleaning a VM's RAM line by line.
-pub fn clean_invalidate_dcache_all() {
-    let (clidr, saved_csselr): (u64, u64);
-    // SAFETY: reading ID registers and CSSELR has no side effect.
-    unsafe {
-        core::arch::asm!("mrs {}, clidr_el1", "mrs {}, csselr_el1", out(reg) clidr, out(reg) saved_csselr, options(nomem, nostack))
-    };
-    let level_of_coherence = (clidr >> CLIDR_LOC_SHIFT) & CLIDR_FIELD_MASK;
-    for level in 0..level_of_coherence {
-        let cache_type = (clidr >> (level * CLIDR_CTYPE_BITS)) & CLIDR_FIELD_MASK;
-        if cache_type < CTYPE_DATA {
-            continue;
-        }
-        let ccsidr: u64;
-        // SAFETY: selecting a cache level (CSSELR is put back below) and
-        // reading its geometry have no other effect.
-        unsafe {
-            core::arch::asm!("msr csselr_el1, {}", "isb", "mrs {}, ccsidr_el1", in(reg) level << 1, out(reg) ccsidr, options(nostack))
-        };
-        let line_shift = (ccsidr & 0b111) + 4;
-        let ways = ((ccsidr >> 3) & 0x3ff) + 1;
-        let sets = ((ccsidr >> 13) & 0x7fff) + 1;
-        let way_shift = ((ways as u32) - 1).leading_zeros();
-        for way in 0..ways {
-            for set in 0..sets {
-                let way_bits = if ways > 1 { way << way_shift } else { 0 };
-                clean_invalidate_by_set_way(way_bits | (set << line_shift) | (level << 1));
-            }
-        }
-    }
-    // SAFETY: restores the guest's CSSELR and orders the maintenance.
-    unsafe {
-        core::arch::asm!("msr csselr_el1, {}", "dsb sy", "isb", in(reg) saved_csselr, options(nostack))
-    };
-}
-// ANCHOR_END: flush_all
-
-/// CLIDR_EL1: where the Level of Coherence field starts, how wide each
-/// cache-type field is, the field mask, and the first type with a data cache.
-const CLIDR_LOC_SHIFT: u64 = 24;
-const CLIDR_CTYPE_BITS: u64 = 3;
-const CLIDR_FIELD_MASK: u64 = 0b111;
-const CTYPE_DATA: u64 = 0b010;
-
-/// DC CISW: clean and invalidate one data cache line by set/way, with the
-/// operand a guest gave (level and set/way fields).
-pub fn clean_invalidate_by_set_way(set_way: u64) {
-    // SAFETY: cleaning before invalidating loses no data.
-    unsafe { core::arch::asm!("dc cisw, {}", in(reg) set_way, options(nostack)) };
-}

@@ -1,7 +1,8 @@
 //! The hypervisor's own MMU (the EL2 stage-1 translation regime).
 //!
-//! ferrovisor maps the board 1:1: RAM as normal cacheable memory, the
-//! peripheral windows as device memory. With the MMU on, data and
+//! ferrovisor maps the board 1:1: the ARM's RAM as normal cacheable
+//! memory, the peripheral windows as device memory, and nothing else (the
+//! RAM the firmware keeps for the VideoCore is not mapped). With the MMU on, data and
 //! instruction caches can be enabled, and atomic instructions (used by the
 //! locks) are allowed on RAM.
 
@@ -19,7 +20,9 @@ const TCR_EL2_RES1: u64 = (1 << 31) | (1 << 23);
 const L2_TABLES: usize = 2;
 
 // ANCHOR: map
-/// The physical memory map of the BCM2837 as the hypervisor maps it.
+/// The physical memory map of the BCM2837 as the hypervisor maps it at
+/// first: all of RAM up to the peripherals, until [`end_ram_at`] knows
+/// where the ARM's part ends.
 const REGIONS: [Region; 3] = [
     Region {
         start: 0,
@@ -138,3 +141,35 @@ unsafe fn turn_on(l1: &Table) {
     barrier::isb(barrier::SY);
 }
 // ANCHOR_END: enable_secondary
+
+// ANCHOR: end_ram
+/// Unmap the RAM above `arm_ram_end` (the end of the ARM's memory, as the
+/// firmware's mailbox says), rounded down to a whole 2 MiB block: the rest
+/// up to the peripherals is the VideoCore's, and a cacheable mapping of it
+/// would let any core fetch from it speculatively, or keep lines of it. The
+/// end of what stays mapped; with no answer from the firmware (0) the map
+/// is left as it is and 0 returned, so no VM's RAM is taken for the ARM's.
+///
+/// # Safety
+///
+/// Once, after [`enable`], before anything uses memory above the ARM's
+/// (nothing of the hypervisor lives there).
+pub unsafe fn end_ram_at(arm_ram_end: u64) -> u64 {
+    if arm_ram_end == 0 {
+        return 0;
+    }
+    let ram = REGIONS[0];
+    let end = paging::whole_blocks_below(arm_ram_end, ram.end);
+    // SAFETY: the caller guarantees exclusive access to TABLES.
+    let tables = unsafe { &mut *core::ptr::addr_of_mut!(TABLES) };
+    paging::unmap_blocks(&mut tables.l2, end, ram.end);
+    // The walker must see the invalid entries before the TLBs forget the
+    // old ones, on every core that may have cached them.
+    barrier::dsb(barrier::ISHST);
+    // SAFETY: invalidating EL2 TLB entries has no other effect.
+    unsafe { core::arch::asm!("tlbi alle2is", options(nostack)) };
+    barrier::dsb(barrier::ISH);
+    barrier::isb(barrier::SY);
+    end
+}
+// ANCHOR_END: end_ram

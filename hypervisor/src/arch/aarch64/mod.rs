@@ -5,6 +5,7 @@ pub mod esr;
 pub mod paging;
 pub mod time;
 pub mod vcpu;
+pub mod vm_controls;
 
 #[cfg(target_os = "none")]
 pub mod boot;

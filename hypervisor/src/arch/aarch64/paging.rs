@@ -170,6 +170,28 @@ pub fn map_identity(
 }
 // ANCHOR_END: identity
 
+// ANCHOR: unmap
+/// Where a 1:1 map of RAM that ends at `ram_end` stops, with 2 MiB blocks:
+/// the last whole block below it (a block reaching past `ram_end` would map
+/// memory that is not the ARM's). At most `limit`, where the map ended.
+pub fn whole_blocks_below(ram_end: u64, limit: u64) -> u64 {
+    ram_end.min(limit) & !(L2_BLOCK - 1)
+}
+
+/// Make the blocks of `[start, end)` in the level-2 tables `l2` (one per
+/// GiB, as [`map_identity`] fills them) invalid: nothing may be accessed
+/// there, not even speculatively. Both ends must be 2 MiB aligned.
+pub fn unmap_blocks(l2: &mut [Table], start: u64, end: u64) {
+    let mut pa = start;
+    while pa < end {
+        let gib = (pa / L1_SPAN) as usize;
+        let index = ((pa % L1_SPAN) / L2_BLOCK) as usize;
+        l2[gib].0[index] = 0;
+        pa += L2_BLOCK;
+    }
+}
+// ANCHOR_END: unmap
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -239,6 +261,31 @@ mod tests {
             block_descriptor(0x4000_0000, MemoryKind::Device)
         );
         assert_eq!(l2[1].0[1], 0, "the local peripherals take one block");
+    }
+
+    #[test]
+    fn the_map_ends_with_the_arm_ram() {
+        let (mut l1, mut l2) = tables(2);
+        let ram = Region {
+            start: 0,
+            end: 0x3f00_0000,
+            kind: MemoryKind::Normal,
+        };
+        map_identity(&mut l1, &mut l2, &[ram], |t| t as *const Table as u64).unwrap();
+        // QEMU's 1 GiB raspi3b gives the ARM 0x3C00_0000 (64 MiB to the
+        // VideoCore); a firmware split that is not a whole block rounds down.
+        let end = whole_blocks_below(0x3c00_0000, ram.end);
+        assert_eq!(end, 0x3c00_0000);
+        assert_eq!(whole_blocks_below(0x3b4f_f000, ram.end), 0x3b40_0000);
+        assert_eq!(whole_blocks_below(0x4000_0000, ram.end), ram.end);
+        unmap_blocks(&mut l2, end, ram.end);
+        assert_eq!(
+            l2[0].0[479],
+            block_descriptor(479 * L2_BLOCK, MemoryKind::Normal),
+            "the last ARM block stays"
+        );
+        assert!(l2[0].0[480..504].iter().all(|&d| d == 0), "the VideoCore's");
+        assert_eq!(l2[0].0[504], 0, "nothing was mapped there");
     }
 
     #[test]

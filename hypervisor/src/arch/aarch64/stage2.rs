@@ -103,9 +103,11 @@ pub fn init() {
 // ANCHOR: hcr
 /// HCR_EL2 while a guest runs: stage 2 on (VM), physical interrupts to EL2
 /// (IMO, FMO, AMO), WFI/WFE, SMC, ACTLR, implementation-defined registers
-/// and set/way cache maintenance trapped, EL1 in AArch64 (RW), and the
-/// virtual IRQ/FIQ lines as the VM's interrupt controller says.
-pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool) {
+/// and set/way cache maintenance trapped, EL1 in AArch64 (RW), the
+/// virtual IRQ/FIQ lines as the VM's interrupt controller says, and writes
+/// to the virtual memory controls trapped (TVM) while `vm::coherence`
+/// watches for the guest turning its caches on or off.
+pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool, watch_vm_controls: bool) {
     let mut hcr = HCR_EL2::VM::SET
         + HCR_EL2::SWIO::SET
         + HCR_EL2::FMO::SET
@@ -123,6 +125,9 @@ pub fn guest_hcr(virtual_irq: bool, virtual_fiq: bool) {
     }
     if virtual_fiq {
         hcr += HCR_EL2::VF::SET;
+    }
+    if watch_vm_controls {
+        hcr += HCR_EL2::TVM::SET;
     }
     HCR_EL2.write(hcr);
 }
@@ -163,10 +168,11 @@ pub fn write_shadow(tables: &mut Stage2Tables, words: &[u32]) {
 /// Map the shadow page read-only in place of the mini UART's page, or take
 /// it away so that every access to the page traps again.
 ///
-/// Taking it away must also take it out of the TLB: TLBI IPAS2E1 drops the
-/// stage-2 entry, TLBI VMALLE1 the combined stage-1+2 entries built on it,
-/// both for the VMID in VTTBR_EL2, on this core only (a VM runs on one
-/// core, so no other core's TLB holds its entries). Mapping it needs no
+/// Taking it away must also take it out of the TLB: TLBI IPAS2E1IS drops
+/// the stage-2 entry, TLBI VMALLE1IS the combined stage-1+2 entries built
+/// on it, both for the VMID in VTTBR_EL2, in every core's TLB of the
+/// inner-shareable domain: a VM with several vCPUs runs on several cores,
+/// and each may hold them (DSB ISH waits for all). Mapping it needs no
 /// TLBI: an invalid entry is never cached.
 ///
 /// # Safety
@@ -186,10 +192,10 @@ pub unsafe fn map_shadow(tables: &mut Stage2Tables, mapped: bool) {
         unsafe {
             core::arch::asm!(
                 "dsb ishst",
-                "tlbi ipas2e1, {ipa}",
-                "dsb nsh",
-                "tlbi vmalle1",
-                "dsb nsh",
+                "tlbi ipas2e1is, {ipa}",
+                "dsb ish",
+                "tlbi vmalle1is",
+                "dsb ish",
                 "isb",
                 ipa = in(reg) SHADOW_IPA >> TLBI_IPA_SHIFT,
                 options(nostack)
@@ -210,8 +216,10 @@ pub unsafe fn load(vttbr: u64) {
     unsafe { core::arch::asm!("msr vttbr_el2, {}", "isb", in(reg) vttbr, options(nostack)) };
 }
 
-/// Forget a VM's cached stage-1+2 translations (after its RAM is reloaded).
-/// TLBI VMALLS12E1 acts on the VMID in VTTBR_EL2, so this switches to the
+/// Forget a VM's cached stage-1+2 translations (after its RAM is reloaded),
+/// in the TLB of every core of the inner-shareable domain: the VM may have
+/// run on another core than the one resetting it.
+/// TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2, so this switches to the
 /// VM's map for the flush and then back: the VM that was loaded (maybe
 /// another one, when the shell resets a VM) keeps running on its own map.
 ///
@@ -226,7 +234,7 @@ pub unsafe fn flush_vm_tlb(vttbr: u64) {
     // (or is 0, before any VM ran, which no guest uses: none runs here).
     unsafe {
         load(vttbr);
-        core::arch::asm!("tlbi vmalls12e1", "dsb ish", "isb", options(nostack));
+        core::arch::asm!("tlbi vmalls12e1is", "dsb ish", "isb", options(nostack));
         load(loaded);
     }
 }
