@@ -82,8 +82,12 @@ impl Shell {
                         let _ = uwriteln!(console(), "\n[{}]", mux::HELP);
                     }
                     Key::Switch(0) => {
+                        // Under the console's lock: no byte of the VM
+                        // (maybe on another core) follows the message.
+                        let mut out = console();
                         hyp.set_focus(Focus::Hypervisor);
-                        let _ = uwriteln!(console(), "\n[back to ferrovisor]");
+                        let _ = uwriteln!(out, "\n[back to ferrovisor]");
+                        drop(out);
                         self.prompt();
                     }
                     Key::Switch(n) => match VmId::new(n as usize, hyp.count) {
@@ -237,6 +241,11 @@ impl Shell {
     // ANCHOR: switch
     /// Give the console to VM `id` (`@N`): as `vmc N`.
     fn switch_to(&mut self, hyp: &mut Hypervisor, cpu: &mut impl Cpu, id: VmId) {
+        // The VM that had the console stops writing to the wire before the
+        // new one's header and replay go out.
+        let out = console();
+        hyp.set_focus(Focus::Hypervisor);
+        drop(out);
         let mut line = LineBuffer::new();
         let _ = uwrite!(line, "vmc {}", id);
         on_its_core(hyp, cpu, id.index(), Request::Line(line.as_str()));
@@ -333,7 +342,7 @@ fn vml_row(hyp: &Hypervisor, index: usize) {
 fn core_row(hyp: &Hypervisor, cpu: &impl Cpu) {
     let now = timer::now();
     let mut out = console();
-    let _ = uwrite!(out, "core {}          : ", cpu.core());
+    let _ = uwrite!(out, "core{}           : ", cpu.core());
     let mut ticks = 0;
     let mut exits = 0;
     let mut named = 0;

@@ -12,6 +12,7 @@ use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use crate::platform::LOCAL_INTC;
 use crate::vm::cpu::Cpu;
+use crate::vm::focus::{Focus, FocusCell};
 use crate::vm::list::MAX_VMS;
 
 // ANCHOR: tables
@@ -191,7 +192,10 @@ impl Cpu for Aarch64 {
         cpu::wait_for_interrupt();
     }
 
-    fn console_write(&mut self, bytes: &[u8]) {
-        console().write_raw(bytes);
+    fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]) {
+        let mut out = console();
+        if focus.get() == Focus::Vm(index) {
+            out.write_raw(bytes);
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! scheduler, sleep and wake, slices and exit handling are tested without
 //! a board. Nothing here may assume which implementation it gets.
 
+use super::focus::FocusCell;
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
 use crate::arch::aarch64::vm_controls::VmControl;
 use crate::emu::aux::SHADOW_WORDS;
@@ -132,8 +133,11 @@ pub trait Cpu {
     fn console_input_waiting(&self) -> bool;
     /// Sleep until an interrupt is pending.
     fn wait_for_interrupt(&mut self);
-    /// Write a focused VM's output to the console, as it is.
-    fn console_write(&mut self, bytes: &[u8]);
+    /// Write VM `index`'s output to the console, as it is, if the VM has
+    /// the console's focus: decided under the console's lock, so that no
+    /// byte of a VM that just lost the focus (to another core's shell)
+    /// follows what the shell printed when it took it.
+    fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]);
 
     /// Which physical core this is (0 on the host's fake).
     fn core(&self) -> usize {

@@ -3,6 +3,7 @@
 //! call, recording which VM ran and what the loop asked of the CPU.
 
 use super::cpu::Cpu;
+use super::focus::{Focus, FocusCell};
 use crate::arch::aarch64::vcpu::{
     El1State, FpState, VcpuFrame, VECTOR_LOWER_IRQ, VECTOR_LOWER_SYNC,
 };
@@ -343,7 +344,9 @@ impl Cpu for FakeCpu {
         }
     }
 
-    fn console_write(&mut self, bytes: &[u8]) {
-        self.console.extend_from_slice(bytes);
+    fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]) {
+        if focus.get() == Focus::Vm(index) {
+            self.console.extend_from_slice(bytes);
+        }
     }
 }

@@ -6,6 +6,7 @@
 use super::config::VmConfig;
 use super::cpu::Cpu;
 use super::debug::DebugRegs;
+use super::focus::FocusCell;
 use super::id::VmId;
 use super::inject::{self, El1Exception};
 use super::list::MAX_VMS;
@@ -16,16 +17,7 @@ use crate::console::ring::{HistoryRing, SpscRing};
 use crate::emu::{VirtualBoard, VmEnv};
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-// ANCHOR: focus
-/// Where typed keys go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    /// The `ferrovisor> ` prompt.
-    Hypervisor,
-    /// The console of the VM at this index of the table.
-    Vm(usize),
-}
-// ANCHOR_END: focus
+pub use super::focus::Focus;
 
 /// Bytes typed to a VM that it has not read yet.
 pub const INPUT_QUEUE_BYTES: usize = 64 * 1024;
@@ -47,11 +39,7 @@ const CNTV_CTL_IMASK: u64 = 1 << 1;
 /// - `urgent[i]`: set by core 0 after it queued input for VM `i` (Release,
 ///   after the byte), taken by VM `i`'s core (Acquire), which then runs VM
 ///   `i` ahead of its rotation and finds the byte queued.
-/// - `focus`: written by whichever core carries out `vmc` or `@0` (one at
-///   a time: the shell waits for each command), read by every core to know
-///   whether a VM's output goes to the wire. Relaxed: a core that reads an
-///   old focus sends a byte or two to the scrollback only, or to the wire
-///   just after the switch, as a terminal would show it.
+/// - `focus`: see `vm::focus` (ordered by the console's lock).
 /// - `scrollbacks[i]`: written by VM `i`'s core, read by any core for
 ///   `vmc`/`vmlog`, under its lock (never held while waiting for anything).
 /// - `cores[i]`: the core VM `i` runs on, written by core 0 at boot before
@@ -66,8 +54,8 @@ pub struct Consoles {
     pub urgent: [AtomicBool; MAX_VMS],
     /// Keys dropped because VM `i`'s input queue was full.
     pub dropped: [AtomicU64; MAX_VMS],
-    /// Where typed keys go: 0 for the prompt, `i + 1` for VM `i`.
-    focus: AtomicUsize,
+    /// Where typed keys go (`vm::focus`).
+    pub focus: FocusCell,
     /// The core each VM runs on.
     pub cores: [AtomicUsize; MAX_VMS],
 }
@@ -80,26 +68,19 @@ impl Consoles {
             scrollbacks: [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS],
             urgent: [const { AtomicBool::new(false) }; MAX_VMS],
             dropped: [const { AtomicU64::new(0) }; MAX_VMS],
-            focus: AtomicUsize::new(0),
+            focus: FocusCell::new(),
             cores: [const { AtomicUsize::new(0) }; MAX_VMS],
         }
     }
 
     /// Where typed keys go.
     pub fn focus(&self) -> Focus {
-        match self.focus.load(Ordering::Relaxed) {
-            0 => Focus::Hypervisor,
-            n => Focus::Vm(n - 1),
-        }
+        self.focus.get()
     }
 
     /// Give the keyboard to `focus`.
     pub fn set_focus(&self, focus: Focus) {
-        let n = match focus {
-            Focus::Hypervisor => 0,
-            Focus::Vm(index) => index + 1,
-        };
-        self.focus.store(n, Ordering::Relaxed);
+        self.focus.set(focus);
     }
 
     // ANCHOR: give_input
@@ -177,8 +158,6 @@ pub struct Vm {
 pub struct Seat {
     /// Its index in the table.
     pub index: usize,
-    /// Whether it has the console's focus (its output goes to the wire).
-    pub focused: bool,
     /// The console queues.
     pub consoles: &'static Consoles,
 }
@@ -377,9 +356,8 @@ impl<C: Cpu> VmEnv for GuestEnv<'_, C> {
         self.seat.consoles.scrollbacks[self.seat.index]
             .lock()
             .write(&[byte]);
-        if self.seat.focused {
-            self.cpu.console_write(&[byte]);
-        }
+        self.cpu
+            .console_write(&self.seat.consoles.focus, self.seat.index, &[byte]);
     }
 
     fn console_read(&mut self) -> Option<u8> {

@@ -114,7 +114,6 @@ impl Hypervisor {
     pub fn seat(&self, index: usize) -> Seat {
         Seat {
             index,
-            focused: self.consoles.focus() == Focus::Vm(index),
             consoles: self.consoles,
         }
     }

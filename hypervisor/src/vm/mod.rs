@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod debug;
 pub mod decode;
 pub mod exits;
+pub mod focus;
 pub mod guest;
 pub mod id;
 pub mod inject;
