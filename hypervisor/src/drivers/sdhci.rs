@@ -121,7 +121,7 @@ impl MmioBus {
     }
 
     fn address(&self, offset: usize) -> usize {
-        debug_assert!(offset < core::mem::size_of::<Registers>() && offset % 4 == 0);
+        debug_assert!(offset < core::mem::size_of::<Registers>() && offset.is_multiple_of(4));
         self.regs.base().as_usize() + offset
     }
 }
@@ -300,7 +300,8 @@ fn classify(flags: u32, cmd: Command) -> Error {
     use INTERRUPT as I;
     // A timeout first: with a CRC error too it means a conflict on the
     // command line, which is no answer either.
-    let table: [(u32, fn(Command) -> Error); 8] = [
+    type Make = fn(Command) -> Error;
+    let table: [(u32, Make); 8] = [
         (I::CTO_ERR::SET.value, Error::CommandTimeout),
         (I::CCRC_ERR::SET.value, Error::CommandCrc),
         (I::CEND_ERR::SET.value, Error::CommandEndBit),
@@ -522,7 +523,9 @@ impl<B: Bus, D: DelayNs> Host<B, D> {
     /// status the command answered (R1).
     pub fn read_blocks(&mut self, cmd: Command, arg: u32, buf: &mut [u8]) -> Result<u32, Error> {
         let blocks = buf.len() / BLOCK_LEN;
-        debug_assert!(buf.len() % BLOCK_LEN == 0 && (1..=MAX_BLOCKS_PER_COMMAND).contains(&blocks));
+        debug_assert!(
+            buf.len().is_multiple_of(BLOCK_LEN) && (1..=MAX_BLOCKS_PER_COMMAND).contains(&blocks)
+        );
         let size =
             BLKSIZECNT::BLKCNT.val(blocks as u32) + BLKSIZECNT::BLKSIZE.val(BLOCK_LEN as u32);
         self.write(reg::BLKSIZECNT, size.value);
