@@ -228,6 +228,7 @@ impl Shell {
                 }
             }
             // LAB 2: END SOLUTION
+            Command::Ls(dir) => crate::console::files::ls(dir),
             Command::Fault => {
                 // ANCHOR: fault
                 let _ = uwriteln!(

@@ -7,6 +7,7 @@
 //! the shell, the kernel) imports it, never the other way round.
 
 pub mod fatal;
+pub mod storage;
 
 use crate::board::{self, Revision};
 use crate::drivers::bcm2835_ic::InterruptController;
