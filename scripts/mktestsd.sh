@@ -71,6 +71,7 @@ mkfs.fat -F 32 -S "$SECTOR" "${cluster[@]}" -n "$FAT_LABEL" -h "$PARTITION_START
 # get VFAT long-name entries.
 fat="$tmp_image@@$((PARTITION_START * SECTOR))"
 shopt -s nullglob dotglob
+export LC_ALL=C                 # the same order of files on every host
 entries=("$from"/*)
 [ ${#entries[@]} -eq 0 ] || mcopy -i "$fat" -s -m "${entries[@]}" ::
 mv "$tmp_image" "$output"

@@ -9,6 +9,9 @@ use raspi3b::emmc::{BLKSIZECNT, CMDTM, CONTROL0, CONTROL1, INTERRUPT};
 use std::collections::VecDeque;
 use std::vec::Vec;
 
+/// The error flags, INTERRUPT bits 31:16; ERR is their summary.
+const ERROR_FLAGS: u32 = 0xffff_0000;
+
 /// The card in the slot.
 pub struct CardModel {
     /// Its contents; blocks past the end read as zero.
@@ -283,7 +286,7 @@ impl Bus for Model {
     fn read(&mut self, offset: usize) -> u32 {
         match offset {
             reg::INTERRUPT => {
-                let err = if self.interrupt & 0xffff_0000 != 0 {
+                let err = if self.interrupt & ERROR_FLAGS != 0 {
                     INTERRUPT::ERR::SET.value
                 } else {
                     0
@@ -338,7 +341,10 @@ impl Bus for Model {
                         CONTROL1::CLK_FREQ8.read(value) | CONTROL1::CLK_FREQ_MS2.read(value) << 8,
                     );
                 }
-                self.control1 = value & !0x0700_0000;
+                let resets =
+                    CONTROL1::SRST_HC::SET + CONTROL1::SRST_CMD::SET + CONTROL1::SRST_DATA::SET;
+                // The resets are over at once: they read 0.
+                self.control1 = value & !resets.value;
             }
             o => self.plain[o / 4] = value,
         }

@@ -92,6 +92,7 @@ const NS_PER_SECOND: u64 = 1_000_000_000;
 /// and to let them all appear (IRPT_MASK).
 const ALL_FLAGS: u32 = u32::MAX;
 
+// ANCHOR: bus
 /// The controller's registers, as 32-bit words at byte offsets of
 /// [`Registers`].
 pub trait Bus {
@@ -100,6 +101,7 @@ pub trait Bus {
     /// Write `value` to the register at `offset`.
     fn write(&mut self, offset: usize, value: u32);
 }
+// ANCHOR_END: bus
 
 /// The EMMC block itself.
 pub struct MmioBus {
@@ -230,6 +232,8 @@ pub enum Error {
     ClockNotStable,
     /// The mailbox reported no EMMC clock to divide.
     NoBaseClock,
+    /// The controller follows an SDHCI version before 3.00 (SDVERSION).
+    OldHost(u32),
     /// The command or data line stayed busy from before the command.
     LinesBusy(Command),
     /// The controller never ended the command.
@@ -272,6 +276,11 @@ impl uDisplay for Error {
             Error::ResetTimeout => f.write_str("the SD host controller did not finish its reset"),
             Error::ClockNotStable => f.write_str("the SD host controller's clock did not settle"),
             Error::NoBaseClock => f.write_str("the mailbox reported no EMMC clock"),
+            Error::OldHost(v) => uwrite!(
+                f,
+                "the SD host controller is older than SDHCI 3.00 (SDVERSION {})",
+                v
+            ),
             Error::LinesBusy(c) => uwrite!(f, "{}: the SD bus stayed busy", c),
             Error::NoCompletion(c) => uwrite!(f, "{}: the controller never finished it", c),
             Error::CommandTimeout(c) => uwrite!(f, "{}: no answer from the card", c),
@@ -354,6 +363,7 @@ impl<B: Bus, D: DelayNs> Host<B, D> {
         self.delay.delay_us(us);
     }
 
+    // ANCHOR: wait_for
     /// Poll `ready` until it holds, at most `timeout_us` microseconds.
     fn wait_for(&mut self, timeout_us: u32, mut ready: impl FnMut(&mut B) -> bool) -> bool {
         for _ in 0..=timeout_us / POLL_US {
@@ -364,6 +374,7 @@ impl<B: Bus, D: DelayNs> Host<B, D> {
         }
         false
     }
+    // ANCHOR_END: wait_for
 
     /// Write a register, leaving the slow clock time to take it.
     fn write(&mut self, offset: usize, value: u32) {
@@ -412,7 +423,7 @@ impl<B: Bus, D: DelayNs> Host<B, D> {
         let version = SLOTISR_VER::SDVERSION.read(self.bus.read(reg::SLOTISR_VER));
         if version < SD_HOST_SPEC_3_00 {
             // Older hosts divide by powers of two only; the Pi's is 3.00.
-            return Err(Error::ClockNotStable);
+            return Err(Error::OldHost(version));
         }
         let divider = divider_for(self.base_clock_hz, target_hz);
         // Stop the card's clock, change the divider, wait for the internal
