@@ -148,7 +148,7 @@ fn no_card_is_two_timeouts_and_says_so() {
 }
 
 #[test]
-fn a_command_without_an_answer_is_named_and_the_command_circuit_reset() {
+fn a_command_without_an_answer_is_named() {
     let mut delay = FakeDelay::default();
     let mut model = sdhc();
     model.busy_polls = 0;
