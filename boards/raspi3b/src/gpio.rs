@@ -3,7 +3,8 @@
 //!
 //! [`Gpio::map_mini_uart`] puts GPIO14/15 on ALT5 (the mini UART's TXD1
 //! and RXD1, header pins 8 and 10) and switches their pull resistors off
-//! with the datasheet's GPPUD/GPPUDCLK sequence.
+//! with the datasheet's GPPUD/GPPUDCLK sequence. [`Gpio::map_emmc`] puts
+//! the SD card slot's pins, GPIO48-53, on ALT3: the EMMC controller.
 
 use crate::{Mmio, PhysAddr};
 use embedded_hal::delay::DelayNs;
@@ -20,6 +21,26 @@ register_bitfields! {u32,
         /// Pin 14 function.
         FSEL14 OFFSET(12) NUMBITS(3) [Input = 0b000, Output = 0b001, Alt0 = 0b100, Alt5 = 0b010]
     ],
+    /// GPIO Function Select 4: pins 40-49, three bits each.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub GPFSEL4 [
+        /// Pin 49 function (SD1_CMD on ALT3).
+        FSEL49 OFFSET(27) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111],
+        /// Pin 48 function (SD1_CLK on ALT3).
+        FSEL48 OFFSET(24) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111]
+    ],
+    /// GPIO Function Select 5: pins 50-53, three bits each.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub GPFSEL5 [
+        /// Pin 53 function (SD1_DAT3 on ALT3).
+        FSEL53 OFFSET(9) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111],
+        /// Pin 52 function (SD1_DAT2 on ALT3).
+        FSEL52 OFFSET(6) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111],
+        /// Pin 51 function (SD1_DAT1 on ALT3).
+        FSEL51 OFFSET(3) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111],
+        /// Pin 50 function (SD1_DAT0 on ALT3).
+        FSEL50 OFFSET(0) NUMBITS(3) [Input = 0b000, Alt0 = 0b100, Alt3 = 0b111]
+    ],
     /// GPIO Pull-up/down Register.
     #[allow(missing_docs)] // the generated Register type and field values
     pub GPPUD [
@@ -33,6 +54,14 @@ register_bitfields! {u32,
         PUDCLK15 OFFSET(15) NUMBITS(1) [NoEffect = 0, AssertClock = 1],
         /// Clock the control signal into pin 14.
         PUDCLK14 OFFSET(14) NUMBITS(1) [NoEffect = 0, AssertClock = 1]
+    ],
+    /// GPIO Pull-up/down Clock Register 1: pins 32-53.
+    #[allow(missing_docs)] // the generated Register type and field values
+    pub GPPUDCLK1 [
+        /// Clock the control signal into pins 49-53 (bits 17-21).
+        PUDCLK49_53 OFFSET(17) NUMBITS(5) [NoEffect = 0, AssertClock = 0b11111],
+        /// Clock the control signal into pin 48.
+        PUDCLK48 OFFSET(16) NUMBITS(1) [NoEffect = 0, AssertClock = 1]
     ]
 }
 
@@ -48,8 +77,8 @@ register_structs! {
         (0x04 => pub GPFSEL1: ReadWrite<u32, GPFSEL1::Register>),
         (0x08 => pub GPFSEL2: ReadWrite<u32>),
         (0x0c => pub GPFSEL3: ReadWrite<u32>),
-        (0x10 => pub GPFSEL4: ReadWrite<u32>),
-        (0x14 => pub GPFSEL5: ReadWrite<u32>),
+        (0x10 => pub GPFSEL4: ReadWrite<u32, GPFSEL4::Register>),
+        (0x14 => pub GPFSEL5: ReadWrite<u32, GPFSEL5::Register>),
         (0x18 => _reserved0),
         (0x1c => pub GPSET0: WriteOnly<u32>),
         (0x20 => pub GPSET1: WriteOnly<u32>),
@@ -83,7 +112,7 @@ register_structs! {
         (0x90 => _reserved10),
         (0x94 => pub GPPUD: ReadWrite<u32, GPPUD::Register>),
         (0x98 => pub GPPUDCLK0: ReadWrite<u32, GPPUDCLK0::Register>),
-        (0x9c => pub GPPUDCLK1: ReadWrite<u32>),
+        (0x9c => pub GPPUDCLK1: ReadWrite<u32, GPPUDCLK1::Register>),
         (0xa0 => _reserved11),
         (0xb0 => pub TEST: ReadWrite<u32>),
         (0xb4 => @END),
@@ -134,6 +163,36 @@ impl Gpio {
         self.regs.GPPUDCLK0.set(0);
     }
     // ANCHOR_END: map_mini_uart
+
+    // ANCHOR: map_emmc
+    /// Route the SD card slot, GPIO48-53, to the EMMC controller (ALT3:
+    /// SD1_CLK, SD1_CMD, SD1_DAT0-3), with the pulls the card's bus wants:
+    /// none on the clock, up on the command and data lines (an idle SD bus
+    /// is high). GPIO46/47 in the same GPFSEL4 are left as they are: on a
+    /// Pi 3 they are the power chip's I2C bus.
+    pub fn map_emmc(&self, delay: &mut impl DelayNs) {
+        self.regs
+            .GPFSEL4
+            .modify(GPFSEL4::FSEL48::Alt3 + GPFSEL4::FSEL49::Alt3);
+        self.regs.GPFSEL5.modify(
+            GPFSEL5::FSEL50::Alt3
+                + GPFSEL5::FSEL51::Alt3
+                + GPFSEL5::FSEL52::Alt3
+                + GPFSEL5::FSEL53::Alt3,
+        );
+        for (pull, pins) in [
+            (GPPUD::PUD::Off, GPPUDCLK1::PUDCLK48::AssertClock),
+            (GPPUD::PUD::PullUp, GPPUDCLK1::PUDCLK49_53::AssertClock),
+        ] {
+            self.regs.GPPUD.write(pull);
+            delay.delay_ns(PULL_SETUP_NS);
+            self.regs.GPPUDCLK1.write(pins);
+            delay.delay_ns(PULL_SETUP_NS);
+            self.regs.GPPUD.write(GPPUD::PUD::Off);
+            self.regs.GPPUDCLK1.set(0);
+        }
+    }
+    // ANCHOR_END: map_emmc
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! of the BCM2835 ARM Peripherals datasheet and the BCM2836 "QA7" document
 //! ([`aux`], [`gpio`], [`bcm2835_ic`], [`local_intc`], [`system_timer`],
 //! [`mailbox`], [`watchdog`], and the SD and USB hosts [`emmc`], [`sdhost`],
-//! [`usb`], which only ferrovisor's emulated devices use so far), the interrupt numbers ([`irq`]), the
+//! [`usb`], which ferrovisor's emulated devices use, and the EMMC also its SD card driver), the interrupt numbers ([`irq`]), the
 //! mailbox's tag ids, and the drivers both the hypervisor and the guests use
 //! ([`mini_uart`], [`gpio::Gpio`], [`mailbox::Mailbox`], both interrupt
 //! controllers, [`system_timer::SystemTimer`], [`spin_table`]), behind the

@@ -81,6 +81,9 @@ pub const REQUEST_SUCCESSFUL: u32 = 0x8000_0000;
 pub const ERROR_PARSING_REQUEST: u32 = 0x8000_0001;
 /// A tag's response code has bit 31 set when the firmware answered it.
 pub const TAG_RESPONSE: u32 = 0x8000_0000;
+/// Clock id of the EMMC clock, which the SD host controller divides into
+/// the SD clock.
+pub const CLOCK_ID_EMMC: u32 = 1;
 /// Clock id of the VideoCore core clock, which drives the mini UART.
 pub const CLOCK_ID_CORE: u32 = 4;
 

@@ -90,6 +90,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     // LAB 2: END SOLUTION
     CommandSpec {
+        name: "ls",
+        args: "[dir]",
+        summary: "list a folder of the SD card: sizes and names (read-only)",
+    },
+    CommandSpec {
         name: "fault",
         args: "",
         summary: "make the hypervisor take a data abort at EL2, to see the crash report (halts)",
@@ -127,6 +132,8 @@ pub enum Command<'a> {
     /// `vmstat <id>`.
     VmStat(&'a str),
     // LAB 2: END SOLUTION
+    /// `ls [dir]`.
+    Ls(Option<&'a str>),
     /// `fault`.
     Fault,
 }
@@ -185,6 +192,7 @@ pub fn parse(line: &str) -> Result<Option<Command<'_>>, ParseError<'_>> {
         // LAB 2: BEGIN SOLUTION
         ("vmstat", Some(id)) => Command::VmStat(id),
         // LAB 2: END SOLUTION
+        ("ls", dir) => Command::Ls(dir),
         ("fault", _) => Command::Fault,
         // A table entry without a case here is a bug; refuse it safely.
         _ => return Err(ParseError::Unknown(name)),
@@ -362,6 +370,9 @@ mod tests {
         assert_eq!(parse("info"), Ok(Some(Command::Info)));
         assert_eq!(parse("dmesg"), Ok(Some(Command::Dmesg)));
         assert_eq!(parse("fault"), Ok(Some(Command::Fault)));
+        assert_eq!(parse("ls"), Ok(Some(Command::Ls(None))));
+        assert_eq!(parse("ls guests/"), Ok(Some(Command::Ls(Some("guests/")))));
+        assert!(matches!(parse("ls a b"), Err(ParseError::TooManyArguments(s)) if s.name == "ls"));
         assert_eq!(parse("vml"), Ok(Some(Command::Vml)));
         assert_eq!(parse("vmc 2"), Ok(Some(Command::Vmc("2"))));
         assert_eq!(parse("vmlog 1"), Ok(Some(Command::VmLog("1"))));

@@ -2,6 +2,7 @@
 //! hypervisor runs on the mini UART.
 
 pub mod commands;
+pub mod files;
 pub mod inspect;
 pub mod lifecycle;
 pub mod line_editor;

@@ -199,6 +199,7 @@ impl Shell {
             // LAB 2: BEGIN SOLUTION
             Command::VmStat(id) => self.for_vm(hyp, cpu, "vmstat", id, line),
             // LAB 2: END SOLUTION
+            Command::Ls(dir) => crate::console::files::ls(dir),
             Command::Fault => {
                 // ANCHOR: fault
                 let _ = uwriteln!(

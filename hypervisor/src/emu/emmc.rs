@@ -39,7 +39,8 @@
 use super::{register_offsets, Device, Reg, VmEnv};
 use core::mem::offset_of;
 use raspi3b::emmc::{
-    Registers as EmmcRegisters, CAPABILITIES_0, CMDTM, CONTROL1, INTERRUPT, SLOTISR_VER, STATUS,
+    Registers as EmmcRegisters, CAPABILITIES_0, CMDTM, CONTROL1, INTERRUPT, SD_HOST_SPEC_3_00,
+    SLOTISR_VER, STATUS,
 };
 
 /// The EMMC registers (bus address 0x7E30_0000).
@@ -108,8 +109,6 @@ register_offsets! {
 
 /// The Arasan vendor version the Pi's EMMC reports.
 const VENDOR_VERSION: u32 = 0x99;
-/// SDVERSION 2: SD Host Controller Specification 3.00.
-const SD_HOST_SPEC_3_00: u32 = 2;
 /// The EMMC clock (mailbox clock id 1) in MHz.
 const BASE_CLOCK_MHZ: u32 = 250;
 

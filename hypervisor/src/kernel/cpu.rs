@@ -193,6 +193,11 @@ impl Cpu for Aarch64 {
     }
 
     fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]) {
+        // A VM without the focus never takes the lock (the shell may hold
+        // it for a long replay); one that has it asks again under the lock.
+        if focus.get() != Focus::Vm(index) {
+            return;
+        }
         let mut out = console();
         if focus.get() == Focus::Vm(index) {
             out.write_raw(bytes);

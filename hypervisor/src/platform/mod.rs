@@ -8,6 +8,7 @@
 
 pub mod fatal;
 pub mod ipi;
+pub mod storage;
 
 use crate::board::{self, Revision};
 use crate::drivers::bcm2835_ic::InterruptController;

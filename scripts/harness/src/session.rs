@@ -16,6 +16,7 @@
 //!
 //! | step | what it does |
 //! | --- | --- |
+//! | `card FOLDER` | before `boot`: put a card made by `scripts/mktestsd.sh` from FOLDER in QEMU's SD slot |
 //! | `boot [IMAGE]` | start QEMU with IMAGE (default `target/images/kernel8.img`), wait for the prompt |
 //! | `start IMAGE` | start QEMU with IMAGE, a bare guest with no prompt, and wait for nothing |
 //! | `line TEXT` | type TEXT and Enter at the prompt, wait for the next prompt |
@@ -33,6 +34,9 @@ use crate::PROMPT;
 /// One step of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// Before the boot: put an SD card made from this folder (relative to
+    /// the workspace root) in the slot.
+    Card(String),
     /// Start QEMU with this image (relative to the workspace root), wait
     /// for the prompt.
     Boot(String),
@@ -72,7 +76,8 @@ impl fmt::Display for SessionError {
     }
 }
 
-/// Parses a session script. The first step must be `boot`; a save name is a
+/// Parses a session script. The first step must be `boot` (after a `card`,
+/// if any); a save name is a
 /// plain file name (letters, digits, `-`, `_`) and appears once.
 pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
     let mut steps = Vec::new();
@@ -90,6 +95,8 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
                 "" => DEFAULT_SESSION_IMAGE.to_string(),
                 image => image.to_string(),
             }),
+            "card" if rest.trim().is_empty() => return Err(err("card needs a folder".into())),
+            "card" => Step::Card(rest.trim().to_string()),
             "start" if rest.trim().is_empty() => return Err(err("start needs an image".into())),
             "start" => Step::Start(rest.trim().to_string()),
             "line" => Step::Line(rest.to_string()),
@@ -127,15 +134,19 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
             }
             other => {
                 return Err(err(format!(
-                    "unknown step '{other}' (boot, start, line, type, expect, skip, timeout, mark, save)"
+                    "unknown step '{other}' (card, boot, start, line, type, expect, skip, timeout, mark, save)"
                 )))
             }
         };
         let boots = matches!(step, Step::Boot(_) | Step::Start(_));
-        if steps.is_empty() && !boots {
+        let before_boot = steps.iter().all(|s| matches!(s, Step::Card(_)));
+        if matches!(step, Step::Card(_)) && !(before_boot && steps.is_empty()) {
+            return Err(err("one 'card', before the boot".into()));
+        }
+        if before_boot && !boots && !matches!(step, Step::Card(_)) {
             return Err(err("a session starts with 'boot' or 'start'".into()));
         }
-        if boots && !steps.is_empty() {
+        if boots && !before_boot {
             return Err(err("a session boots once".into()));
         }
         steps.push(step);
@@ -144,6 +155,15 @@ pub fn parse_session(text: &str) -> Result<Vec<Step>, SessionError> {
         return Err(SessionError {
             line: 0,
             message: "empty session".into(),
+        });
+    }
+    if !steps
+        .iter()
+        .any(|s| matches!(s, Step::Boot(_) | Step::Start(_)))
+    {
+        return Err(SessionError {
+            line: 0,
+            message: "a card but no boot".into(),
         });
     }
     Ok(steps)
@@ -293,6 +313,14 @@ mod tests {
             ]
         );
         assert_eq!(
+            parse_session("card book/transcripts/card\nboot\nline ls").unwrap(),
+            vec![
+                Step::Card("book/transcripts/card".into()),
+                Step::Boot(DEFAULT_SESSION_IMAGE.into()),
+                Step::Line("ls".into()),
+            ]
+        );
+        assert_eq!(
             parse_session("boot target/images/ferrovisor-hostile.img").unwrap(),
             vec![Step::Boot("target/images/ferrovisor-hostile.img".into())]
         );
@@ -316,6 +344,27 @@ mod tests {
             ("boot\ntype \\q", 2, "unknown escape"),
             ("boot\ntype \\x4", 2, "two hex digits"),
             ("", 0, "empty"),
+            ("card", 1, "needs a folder"),
+            (
+                "card a
+card b
+boot",
+                2,
+                "one 'card'",
+            ),
+            (
+                "boot
+card a",
+                2,
+                "one 'card'",
+            ),
+            (
+                "card a
+line ls",
+                2,
+                "starts with 'boot'",
+            ),
+            ("card a", 0, "no boot"),
         ];
         for (text, line, words) in cases {
             let err = parse_session(text).unwrap_err();

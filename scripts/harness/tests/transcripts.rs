@@ -14,8 +14,10 @@
 //! (lab 4's session boots its lrtos image). A session that times out fails the test
 //! and leaves its console log in `target/systest-logs/`.
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use ferrovisor_harness::session::{book_text, elide, parse_session, segment_start, Step};
@@ -32,6 +34,8 @@ const ONLY_VAR: &str = "FERROVISOR_SESSIONS";
 fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
     let steps = parse_session(text).unwrap_or_else(|e| panic!("{name}.session: {e}"));
     let mut qemu: Option<Qemu> = None;
+    // QEMU arguments a `card` step adds to the boot.
+    let mut card: Vec<OsString> = Vec::new();
     // Everything the steps consumed, and where the next saved text starts.
     let mut shown: Vec<u8> = Vec::new();
     let mut start = 0;
@@ -39,13 +43,19 @@ fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
     let mut wait = STEP_TIMEOUT;
     for step in steps {
         match step {
+            Step::Card(folder) => card = make_card(name, &root.join(folder), root),
             Step::Boot(image) => {
-                let mut q = Qemu::boot(&root.join(image), &format!("transcript-{name}"));
+                let mut q =
+                    Qemu::boot_with(&root.join(image), &card, &format!("transcript-{name}"));
                 shown.extend(q.expect(PROMPT, BOOT_TIMEOUT).into_bytes());
                 qemu = Some(q);
             }
             Step::Start(image) => {
-                qemu = Some(Qemu::boot(&root.join(image), &format!("transcript-{name}")));
+                qemu = Some(Qemu::boot_with(
+                    &root.join(image),
+                    &card,
+                    &format!("transcript-{name}"),
+                ));
             }
             Step::Line(line) => {
                 let q = qemu.as_mut().expect("booted");
@@ -73,6 +83,25 @@ fn run_session(name: &str, text: &str, root: &Path, out: &Path) {
             }
         }
     }
+}
+
+/// Makes session `name`'s SD card from `folder` with scripts/mktestsd.sh
+/// and returns the QEMU arguments that put it in the slot.
+fn make_card(name: &str, folder: &Path, root: &Path) -> Vec<OsString> {
+    let image = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("transcript-{name}.img"));
+    let status = Command::new(root.join("scripts/mktestsd.sh"))
+        .arg(folder)
+        .arg(&image)
+        .status()
+        .expect("run scripts/mktestsd.sh");
+    assert!(
+        status.success(),
+        "{name}.session: mktestsd.sh failed for {}",
+        folder.display()
+    );
+    let mut drive = OsString::from("if=sd,format=raw,file=");
+    drive.push(&image);
+    vec!["-drive".into(), drive]
 }
 
 #[test]
