@@ -8,12 +8,6 @@
 // `exception_entry(frame, kind)` and returns with ERET using the (possibly
 // changed) frame. The last eight come from a guest and leave it through
 // `__guest_exit` (world_switch.s).
-//
-// TRAP_FLOOR is 1 only in the measurement build of the `trap-floor`
-// feature (exception.rs defines it): its lower-EL synchronous entry answers
-// a guest's word write to AUX_MU_IO itself, the least such a trap can cost
-// (see `__trap_floor` below). Every other build, and every other exception
-// of that build, takes the normal path.
 
 // ANCHOR: table
 .equ FRAME_SIZE, 16 * 18
@@ -46,13 +40,7 @@ __exception_vectors:
     VECTOR 5
     VECTOR 6
     VECTOR 7
-.if TRAP_FLOOR
-.balign 0x80
-    stp     x0, x1, [sp, #-16]!
-    b       __trap_floor
-.else
     GUEST_VECTOR 8
-.endif
     GUEST_VECTOR 9
     GUEST_VECTOR 10
     GUEST_VECTOR 11
@@ -113,75 +101,3 @@ __exception_common:
     add     sp, sp, #FRAME_SIZE
     eret
 // ANCHOR_END: restore
-
-.if TRAP_FLOOR
-// ANCHOR: floor
-// The least a guest's trapped write to the mini UART's data register can
-// cost: check the syndrome and the address, store the register's byte to
-// the real AUX_MU_IO, step over the store, ERET. No world switch, no
-// scrollback, no console lock, no look at the transmitter's room, no
-// focus: a measurement of QEMU's own price of a trap, for
-// `scripts/bench.sh` (the benchmark VM alone, focused; `output_ratio_floor`),
-// never a hypervisor to run guests with. The entry saved x0 and x1 on the
-// stack; x2 and x3 go below them.
-.equ FLOOR_ESR_MASK,   0xffc003c0   // EC, IL, ISV, SAS; EA, CM, S1PTW, WnR
-.equ FLOOR_ESR_WRITE,  0x93800040   // data abort from EL1, valid ISS, word, write
-.equ FLOOR_HPFAR,      0x3f2150     // HPFAR_EL2 of IPA 0x3f215000 (FIPA, bits 39:4)
-.equ FLOOR_OFFSET,     0x40         // AUX_MU_IO within the page
-.equ AUX_MU_IO_HI,     0x3f21       // its physical address 0x3f215040, in halves
-.equ AUX_MU_IO_LO,     0x5040
-
-__trap_floor:
-    stp     x2, x3, [sp, #-16]!
-    mrs     x0, esr_el2
-    movz    x2, #(FLOOR_ESR_MASK >> 16), lsl #16
-    movk    x2, #(FLOOR_ESR_MASK & 0xffff)
-    and     x1, x0, x2
-    movz    x2, #(FLOOR_ESR_WRITE >> 16), lsl #16
-    movk    x2, #(FLOOR_ESR_WRITE & 0xffff)
-    cmp     x1, x2
-    b.ne    1f
-    mrs     x1, hpfar_el2
-    movz    x2, #(FLOOR_HPFAR >> 16), lsl #16
-    movk    x2, #(FLOOR_HPFAR & 0xffff)
-    cmp     x1, x2
-    b.ne    1f
-    mrs     x1, far_el2
-    and     x1, x1, #0xfff
-    cmp     x1, #FLOOR_OFFSET
-    b.ne    1f
-    // Branch to the table entry of the transfer register (ISS.SRT, 20:16),
-    // two instructions each, with x1 = AUX_MU_IO.
-    ubfx    x0, x0, #16, #5
-    adr     x1, 2f
-    add     x0, x1, x0, lsl #3
-    movz    x1, #AUX_MU_IO_HI, lsl #16
-    movk    x1, #AUX_MU_IO_LO
-    br      x0
-1:  // Anything else: the normal exit, as GUEST_VECTOR 8 would.
-    ldp     x2, x3, [sp], #16
-    mov     x1, #8
-    b       __guest_exit
-2:  ldr     x0, [sp, #16]               // x0 and x1: their saved values
-    b       4f
-    ldr     x0, [sp, #24]
-    b       4f
-    ldr     x0, [sp]                    // x2 and x3, saved here
-    b       4f
-    ldr     x0, [sp, #8]
-    b       4f
-.irp n, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30
-    str     w\n, [x1]
-    b       3f
-.endr
-    str     wzr, [x1]                   // 31: the zero register
-    b       3f
-4:  str     w0, [x1]
-3:  mrs     x0, elr_el2
-    add     x0, x0, #4
-    msr     elr_el2, x0
-    ldp     x2, x3, [sp], #16
-    ldp     x0, x1, [sp], #16
-    eret
-// ANCHOR_END: floor
-.endif
