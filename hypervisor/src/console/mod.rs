@@ -8,6 +8,7 @@ pub mod line_editor;
 pub mod mux;
 pub mod ring;
 pub mod table;
+pub mod transmit;
 
 #[cfg(target_os = "none")]
 pub mod input;

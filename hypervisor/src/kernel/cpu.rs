@@ -5,7 +5,7 @@ use super::irq;
 use crate::arch::aarch64::stage2::{self, Stage2Tables};
 use crate::arch::aarch64::vcpu::{self, El1State, FpState, VcpuFrame};
 use crate::arch::aarch64::{cpu, timer};
-use crate::console::{input, output::console};
+use crate::console::{input, output};
 use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use crate::platform::LOCAL_INTC;
@@ -175,6 +175,10 @@ impl Cpu for Aarch64 {
     }
 
     fn console_write(&mut self, bytes: &[u8]) {
-        console().write_raw(bytes);
+        output::write_guest(bytes);
+    }
+
+    fn console_room(&self) -> bool {
+        output::has_room()
     }
 }

@@ -103,8 +103,8 @@ pub trait Cpu {
     /// A guest's DC ISW/CSW/CISW, done as clean and invalidate.
     fn clean_invalidate_by_set_way(&mut self, set_way: u64);
 
-    /// Serve every pending physical interrupt (the console's receiver, the
-    /// EL2 timer); whether the EL2 timer had fired, which stops it.
+    /// Serve every pending physical interrupt (the console's receiver and
+    /// transmitter, the EL2 timer); whether the EL2 timer had fired, which stops it.
     fn serve_interrupts(&mut self) -> bool;
     /// Whether a physical interrupt is pending on this core (masked at EL2,
     /// so it waits for [`serve_interrupts`](Cpu::serve_interrupts)): the
@@ -117,5 +117,9 @@ pub trait Cpu {
     fn wait_for_interrupt(&mut self);
     /// Write a focused VM's output to the console, as it is.
     fn console_write(&mut self, bytes: &[u8]);
+    /// Whether the console can take the focused VM's output now (its
+    /// transmit ring is not above the high-water mark); while it cannot,
+    /// the VM's mini UART reads busy.
+    fn console_room(&self) -> bool;
 }
 // ANCHOR_END: cpu

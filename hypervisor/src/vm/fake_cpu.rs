@@ -106,6 +106,8 @@ pub struct FakeCpu {
     pub shadow_unmaps: usize,
     /// What focused VMs wrote to the console.
     pub console: Vec<u8>,
+    /// Whether the console's transmit ring is above its high-water mark.
+    pub console_busy: bool,
     /// Set/way operands of guests' DC ISW/CSW/CISW.
     pub set_way: Vec<u64>,
     /// Cache flushes after reloads.
@@ -289,5 +291,9 @@ impl Cpu for FakeCpu {
 
     fn console_write(&mut self, bytes: &[u8]) {
         self.console.extend_from_slice(bytes);
+    }
+
+    fn console_room(&self) -> bool {
+        !self.console_busy
     }
 }

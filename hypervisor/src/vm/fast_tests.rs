@@ -488,6 +488,37 @@ fn a_write_that_changes_what_the_page_reads_rewrites_the_shadow() {
 }
 
 #[test]
+fn a_full_console_shows_the_focused_vm_a_busy_transmitter_in_its_shadow() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60, "ready");
+    // The transmit ring passes its high-water mark: before VM 0 runs
+    // again its shadow says busy (LSR transmitter empty and idle clear).
+    cpu.console_busy = true;
+    cpu.script.push_back(counter_read());
+    while cpu.runs.iter().filter(|&&vm| vm == 0).count() < 2 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0, "busy");
+    assert!(shadow_of(&cpu, 0).1, "and still mapped");
+    // VM 1 has no focus: it writes into its scrollback, never busy.
+    let seat = hyp.seat(1);
+    let (board, mut env) = hyp.vms[1].env(seat, &mut cpu);
+    let lsr = board.read(AUX_MU_LSR, AccessSize::Word, &mut env);
+    assert_eq!(lsr.unwrap().value, 0x60);
+    // Room again: ready before VM 0 runs again.
+    cpu.console_busy = false;
+    let runs = cpu.runs.iter().filter(|&&vm| vm == 0).count();
+    cpu.script.push_back(counter_read());
+    while cpu.runs.iter().filter(|&&vm| vm == 0).count() == runs {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60);
+}
+
+#[test]
 fn tracing_keeps_the_shadow_away() {
     let (mut hyp, mut cpu) = contended();
     let mut sink = std::string::String::new();

@@ -300,6 +300,12 @@ impl<C: Cpu> VmEnv for GuestEnv<'_, C> {
         }
     }
 
+    fn console_room(&self) -> bool {
+        // Only the focused VM's output goes to the wire; the others write
+        // into their scrollback, which always has room.
+        !self.seat.focused || self.cpu.console_room()
+    }
+
     fn console_read(&mut self) -> Option<u8> {
         self.seat.consoles.inputs[self.seat.index].pop()
     }
