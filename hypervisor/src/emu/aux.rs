@@ -23,7 +23,9 @@
 //!
 //! Interrupt: with the datasheet erratum applied, AUX_MU_IER_REG bit 0
 //! enables the receive interrupt (pending while data is ready) and bit 1
-//! the transmit interrupt (pending while the transmitter reads empty);
+//! the transmit interrupt (pending while the transmitter reads empty; a
+//! guest asleep until it rises is woken to look again as often as the
+//! physical transmit FIFO empties, [`Aux::transmit_deadline`]);
 //! AUX_MU_IIR_REG names the receive interrupt first. The mini
 //! UART's interrupt is AUX_IRQ bit 0 and peripheral interrupt 29 (AUX) of
 //! the BCM2835 controller. (The erratum's claim that IER bits 3:2 must be
@@ -215,6 +217,15 @@ const SPI_NAMES: [[&str; 6]; 2] = [
 pub const RX_FIFO_DEPTH: usize = raspi3b::aux::FIFO_DEPTH;
 /// Symbols the transmit FIFO holds: its fill level while it reads busy.
 const TX_FIFO_DEPTH: usize = raspi3b::aux::FIFO_DEPTH;
+/// Bits on the wire per symbol at 8N1: a start bit, 8 data bits, a stop bit.
+const BITS_PER_SYMBOL: u64 = 10;
+/// Microseconds per second.
+const MICROS_PER_SECOND: u64 = 1_000_000;
+/// How long the physical transmit FIFO takes to empty at [`BAUD_RATE`]
+/// (694 us at 115200 baud): how often a busy transmitter with its
+/// interrupt enabled is looked at again ([`Aux::transmit_deadline`]).
+const TX_FIFO_DRAIN_MICROS: u64 =
+    TX_FIFO_DEPTH as u64 * BITS_PER_SYMBOL * MICROS_PER_SECOND / BAUD_RATE as u64;
 /// The bits of an 8-bit register (LCR, SCRATCH, CNTL, the baud rate bytes).
 const BYTE_MASK: u32 = 0xff;
 /// The bits of a 7-bit symbol.
@@ -384,6 +395,22 @@ impl Aux {
         let rx = AUX_MU_IER_REG::ENABLE_RECEIVE_INTERRUPT.is_set(self.ier) && self.data_ready(env);
         let tx = AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier) && env.console_room();
         self.mini_uart_enabled() && (rx || tx)
+    }
+
+    /// While the transmitter reads busy with its interrupt enabled: when to
+    /// look again whether it still does (virtual counter). Its interrupt
+    /// rises when the console has room again, which nothing announces to
+    /// the VM, so a guest asleep until then is woken to look, once per
+    /// [`TX_FIFO_DRAIN_MICROS`] (the physical FIFO empties as often).
+    pub fn transmit_deadline(&self, env: &dyn VmEnv) -> Option<u64> {
+        let waits = self.mini_uart_enabled()
+            && AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier)
+            && !env.console_room();
+        waits.then(|| {
+            let drain =
+                super::units_to_ticks(TX_FIFO_DRAIN_MICROS, env.counter_freq(), MICROS_PER_SECOND);
+            env.counter().saturating_add(drain)
+        })
     }
 
     /// AUX_MU_IIR_REG: the receive interrupt first, then the transmit one.
@@ -736,6 +763,23 @@ mod tests {
         assert!(a.shadow_stale(&env));
         assert_eq!(a.shadow(&mut env), Some(ready));
         assert_eq!(read(&mut a, &mut env, AUX_MU_STAT_REG), 0x30e);
+    }
+
+    #[test]
+    fn a_busy_transmitter_with_its_interrupt_on_is_looked_at_again() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        env.console_busy = true;
+        assert_eq!(a.transmit_deadline(&env), None, "interrupt off");
+        a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
+        env.set_micros(1000);
+        assert_eq!(
+            a.transmit_deadline(&env),
+            Some(env.ticks_at_micros(1000 + 694)),
+            "when the physical FIFO has emptied"
+        );
+        env.console_busy = false;
+        assert_eq!(a.transmit_deadline(&env), None, "pending already");
     }
 
     #[test]

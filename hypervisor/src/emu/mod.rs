@@ -702,13 +702,14 @@ impl VirtualBoard {
     /// a VM for nothing costs one look at [`Self::irq_line`], missing a
     /// wake-up would hang it.
     pub fn next_deadline(&self, env: &dyn VmEnv) -> Option<u64> {
-        match (
+        [
             self.system_timer.next_deadline(env),
             self.watchdog.deadline(env),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+            self.aux.transmit_deadline(env),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
     // ANCHOR_END: next_deadline
 

@@ -115,7 +115,10 @@ pub trait Cpu {
     fn console_input_waiting(&self) -> bool;
     /// Sleep until an interrupt is pending.
     fn wait_for_interrupt(&mut self);
-    /// Write a focused VM's output to the console, as it is.
+    /// Write a focused VM's output to the console, as it is, without
+    /// waiting for the wire: what does not fit in the console's transmit
+    /// ring is dropped (a VM that honours [`console_room`](Cpu::console_room)
+    /// never gets that far).
     fn console_write(&mut self, bytes: &[u8]);
     /// Whether the console can take the focused VM's output now (its
     /// transmit ring is not above the high-water mark); while it cannot,

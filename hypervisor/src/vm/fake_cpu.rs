@@ -108,6 +108,8 @@ pub struct FakeCpu {
     pub console: Vec<u8>,
     /// Whether the console's transmit ring is above its high-water mark.
     pub console_busy: bool,
+    /// Bytes of [`Self::console`] past which the console reads busy too.
+    pub console_capacity: Option<usize>,
     /// Set/way operands of guests' DC ISW/CSW/CISW.
     pub set_way: Vec<u64>,
     /// Cache flushes after reloads.
@@ -294,6 +296,6 @@ impl Cpu for FakeCpu {
     }
 
     fn console_room(&self) -> bool {
-        !self.console_busy
+        !self.console_busy && self.console_capacity.is_none_or(|c| self.console.len() < c)
     }
 }

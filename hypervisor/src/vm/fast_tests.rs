@@ -519,6 +519,33 @@ fn a_full_console_shows_the_focused_vm_a_busy_transmitter_in_its_shadow() {
 }
 
 #[test]
+fn a_byte_that_fills_the_console_ends_the_fast_path_so_the_shadow_says_busy() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.focus = Focus::Vm(0);
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60);
+    // Room for one more byte: the store that takes it fills the console.
+    cpu.console_capacity = Some(1);
+    cpu.script
+        .push_back(shadow_store(AUX_MU_IO, u64::from(b'a')));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    let runs = cpu.runs.len();
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.console, b"a");
+    assert_eq!(cpu.runs.len(), runs + 1, "the byte went to the loop");
+    while cpu.runs.len() == runs + 1 {
+        hyp.step(&mut cpu);
+    }
+    assert!(shadow_of(&cpu, 0).1, "still mapped");
+    assert_eq!(
+        shadow_of(&cpu, 0).0[LSR_WORD],
+        0,
+        "busy before it ran again"
+    );
+}
+
+#[test]
 fn tracing_keeps_the_shadow_away() {
     let (mut hyp, mut cpu) = contended();
     let mut sink = std::string::String::new();
