@@ -136,6 +136,15 @@ pub fn replay(copy: impl FnMut(usize, &mut [u8]) -> usize, range: (usize, usize)
 }
 // ANCHOR_END: replay
 
+/// Send what the ring holds before a crash report (the `fault` command, a
+/// panic), which writes the UART directly: waits for the wire, takes no
+/// lock. Only when the hypervisor is about to halt.
+pub fn flush_for_crash() {
+    if uart_ready() {
+        TX.flush_for_crash(&mut Hardware);
+    }
+}
+
 /// Bytes VMs wrote while the ring was full (see [`write_guest`]).
 pub fn dropped() -> usize {
     TX_DROPPED.load(Ordering::Relaxed)

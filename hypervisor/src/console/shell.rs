@@ -236,6 +236,8 @@ impl Shell {
                     "reading {:#x}, where nothing is mapped...",
                     UNMAPPED_ADDRESS
                 );
+                // The crash report goes to the UART directly: this line first.
+                output::flush_for_crash();
                 // SAFETY: deliberately not safe: the load faults, and the
                 // exception handler reports it and halts; nothing after runs.
                 unsafe {

@@ -226,6 +226,20 @@ impl<const N: usize> TxRing<N> {
             }
         }
     }
+
+    /// Send everything the ring holds, waiting for the FIFO, whoever holds
+    /// the console lock or the drain's flag: for a crash report, so that
+    /// what was printed before it is not lost or overtaken. Only when
+    /// nothing else runs (the hypervisor is about to halt).
+    pub fn flush_for_crash(&self, uart: &mut impl Uart) {
+        while let Some(byte) = self.ring.pop() {
+            while uart.transmit_room() == 0 {
+                core::hint::spin_loop();
+            }
+            uart.transmit(byte);
+        }
+        self.fifo_room.store(0, Ordering::Relaxed);
+    }
 }
 // ANCHOR_END: tx_ring
 

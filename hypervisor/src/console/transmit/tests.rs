@@ -246,6 +246,18 @@ fn the_focused_vm_is_told_busy_above_the_high_water_mark() {
 }
 
 #[test]
+fn a_crash_report_is_preceded_by_everything_queued() {
+    let ring: TxRing<64> = TxRing::new();
+    let mut uart = SimUart::new(None);
+    ring.push(b"reading 0xdead0000...\n", true);
+    // Crashed in the middle of a drain: its flag is still taken.
+    ring.draining.store(true, Ordering::Relaxed);
+    ring.flush_for_crash(&mut uart);
+    uart.run_until(uart.now + BYTE_NS * FIFO_DEPTH as u64);
+    assert_eq!(uart.wire, b"reading 0xdead0000...\r\n");
+}
+
+#[test]
 fn a_newline_goes_in_whole_or_not_at_all() {
     let ring: TxRing<4> = TxRing::new();
     assert_eq!(ring.push(b"abc\nd", true), 3, "\\r\\n needs two slots");
