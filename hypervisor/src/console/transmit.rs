@@ -31,6 +31,8 @@
 //! the replays (`vmc`, `vmlog`, `dmesg`) use, holds the lock only while it
 //! enqueues and never while it waits. The ring is twice the largest replay
 //! (16 KiB), so a replay into a ring with room for it does not wait at all.
+//! An ordinary writer ([`TxRing::write`], a line or a table) holds the
+//! lock while it waits, which it does only if it finds the ring full.
 //!
 //! The focused VM's virtual mini UART reports its transmitter busy while
 //! the ring is above [`TxRing::busy`]'s high-water mark, so a guest that
