@@ -2,7 +2,10 @@
 //! 10 (RXD1), and QEMU's second serial port. Its registers are in
 //! [`crate::aux`].
 //!
-//! Transmit is polled ([`MiniUart::write_byte`], embedded-io's `Write`).
+//! Transmit is polled ([`MiniUart::write_byte`], embedded-io's `Write`),
+//! or fed from a buffer on the transmit interrupt
+//! ([`MiniUart::enable_interrupts`], [`MiniUart::transmit_room`],
+//! [`MiniUart::write_unchecked`]).
 //! Receive is polled or interrupt driven: [`MiniUart::enable_receive_interrupt`]
 //! raises the AUX interrupt (peripheral interrupt [`crate::irq::AUX`]) while
 //! the receive FIFO holds data. The clock is the VideoCore core clock, so
@@ -87,8 +90,19 @@ impl MiniUart {
     /// Raise the AUX interrupt while received bytes wait in the FIFO (with
     /// the erratum's two enable bits, which QEMU and ferrovisor ignore).
     pub fn enable_receive_interrupt(&self) {
+        self.enable_interrupts(false);
+    }
+
+    /// Raise the AUX interrupt while received bytes wait in the FIFO and,
+    /// if `transmit`, also while the transmit FIFO is empty (the
+    /// datasheet: "the interrupt line is asserted whenever the transmit
+    /// FIFO is empty"). A driver that feeds the FIFO from a buffer turns
+    /// the transmit interrupt on only while the buffer holds bytes, or the
+    /// line never falls.
+    pub fn enable_interrupts(&self, transmit: bool) {
         self.regs.AUX_MU_IER_REG.write(
             AUX_MU_IER_REG::ENABLE_RECEIVE_INTERRUPT::SET
+                + AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.val(transmit.into())
                 + AUX_MU_IER_REG::ERRATUM_INTERRUPT_ENABLE.val(0b11),
         );
     }

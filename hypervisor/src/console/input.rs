@@ -12,7 +12,7 @@
 
 use crate::console::ring::SpscRing;
 use crate::platform::UART;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Size of the receive ring in bytes.
 pub const RX_RING_BYTES: usize = 64 * 1024;
@@ -21,8 +21,29 @@ static RX: SpscRing<RX_RING_BYTES> = SpscRing::new();
 static RX_DROPPED: AtomicUsize = AtomicUsize::new(0);
 
 // ANCHOR: irq
+/// Whether a core is moving bytes from the UART into the ring now.
+static DRAINING: AtomicBool = AtomicBool::new(false);
+
 /// Move every byte the UART holds into the ring (the AUX interrupt's work).
+/// Core 0 does it on the interrupt and while it waits for another core; any
+/// core does it while it waits for room in the transmit ring. The ring has
+/// one producer at a time: a core that finds another draining leaves it to
+/// that one (the flag's Acquire and Release hand the ring's producer side
+/// from one core to the next).
 pub fn on_receive_interrupt() {
+    if DRAINING
+        .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        return;
+    }
+    drain_receiver();
+    DRAINING.store(false, Ordering::Release);
+}
+
+/// Move every byte the UART holds into the ring; the caller holds
+/// [`DRAINING`].
+fn drain_receiver() {
     loop {
         let (byte, overrun) = UART.read_byte_checked();
         if overrun {

@@ -10,6 +10,7 @@ pub mod mux;
 pub mod remote;
 pub mod ring;
 pub mod table;
+pub mod transmit;
 
 #[cfg(target_os = "none")]
 pub mod input;

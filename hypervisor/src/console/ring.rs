@@ -146,6 +146,34 @@ impl<const N: usize> HistoryRing<N> {
         }
     }
 
+    /// Where the held bytes start, counted like [`Self::total_written`].
+    pub fn oldest(&self) -> usize {
+        self.written - self.len()
+    }
+
+    /// Where [`Self::whole_lines`] starts, counted like
+    /// [`Self::total_written`]: a reader that copies the ring in pieces
+    /// ([`Self::copy_from`]) starts here and stops at the total written.
+    pub fn whole_lines_start(&self) -> usize {
+        let (a, b) = self.whole_lines();
+        self.written - a.len() - b.len()
+    }
+
+    /// Copy the held bytes from position `at` (counted like
+    /// [`Self::total_written`]) into `out`, as many as fit; how many: 0
+    /// if the byte at `at` is no longer held (written over) or not written
+    /// yet.
+    pub fn copy_from(&self, at: usize, out: &mut [u8]) -> usize {
+        if at < self.oldest() || at >= self.written {
+            return 0;
+        }
+        let count = out.len().min(self.written - at);
+        for (i, slot) in out[..count].iter_mut().enumerate() {
+            *slot = self.buf[(at + i) % N];
+        }
+        count
+    }
+
     /// The held bytes with any partial first line removed, when the ring has
     /// wrapped: a reader then starts at a line boundary.
     pub fn whole_lines(&self) -> (&[u8], &[u8]) {
@@ -247,7 +275,42 @@ mod tests {
         assert_eq!([a, b].concat(), b"xy", "'cond\\n' is a cut line");
     }
 
+    #[test]
+    fn history_copies_from_a_position() {
+        let mut h: HistoryRing<8> = HistoryRing::new();
+        h.write(b"ab\ncdefghi");
+        assert_eq!(h.oldest(), 2);
+        assert_eq!(h.whole_lines_start(), 3, "after the cut line's newline");
+        let mut out = [0; 4];
+        assert_eq!(h.copy_from(3, &mut out), 4);
+        assert_eq!(&out, b"cdef");
+        assert_eq!(h.copy_from(8, &mut out), 2);
+        assert_eq!(&out[..2], b"hi");
+        assert_eq!(h.copy_from(1, &mut out), 0, "written over");
+        assert_eq!(h.copy_from(10, &mut out), 0, "not written yet");
+    }
+
     proptest! {
+        #[test]
+        fn history_pieces_are_the_whole_lines(
+            chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 0..20),
+            piece in 1..9usize,
+        ) {
+            let mut h: HistoryRing<32> = HistoryRing::new();
+            for c in &chunks { h.write(c); }
+            let (a, b) = h.whole_lines();
+            let mut copied = Vec::new();
+            let mut at = h.whole_lines_start();
+            let mut out = [0; 8];
+            while at < h.total_written() {
+                let n = h.copy_from(at, &mut out[..piece]);
+                prop_assert!(n > 0);
+                copied.extend_from_slice(&out[..n]);
+                at += n;
+            }
+            prop_assert_eq!(copied, [a, b].concat());
+        }
+
         #[test]
         fn spsc_behaves_like_a_bounded_fifo(ops in proptest::collection::vec(any::<Option<u8>>(), 0..500)) {
             let r: SpscRing<16> = SpscRing::new();

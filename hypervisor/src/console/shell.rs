@@ -8,8 +8,9 @@ use crate::console::lifecycle::{self, Lifecycle};
 use crate::console::line_editor::{Event, LineEditor, MAX_LINE};
 use crate::console::mux::{self, Escape, Key};
 use crate::console::remote::{self, AskError, Request};
+use crate::console::ring::HistoryRing;
 use crate::console::table;
-use crate::console::{input, output::console};
+use crate::console::{input, output, output::console};
 use crate::log::kernel::LOG;
 use crate::platform::ipi;
 use crate::platform::{BootInfo, BOOT_INFO};
@@ -207,6 +208,8 @@ impl Shell {
                     "reading {:#x}, where nothing is mapped...",
                     UNMAPPED_ADDRESS
                 );
+                // The crash report goes to the UART directly: this line first.
+                output::flush_for_crash();
                 // SAFETY: deliberately not safe: the load faults, and the
                 // exception handler reports it and halts; nothing after runs.
                 unsafe {
@@ -282,19 +285,30 @@ fn info() {
 }
 
 fn dmesg() {
-    // Lock order: LOG, then the console.
-    let log = LOG.lock();
-    let (a, b) = log.whole_lines();
-    let mut out = console();
-    for part in [a, b] {
-        for line in part.split_inclusive(|&c| c == b'\n') {
-            out.write_raw(line.strip_suffix(b"\n").unwrap_or(line));
-            if line.ends_with(b"\n") {
-                out.write_raw(b"\r\n");
-            }
-        }
-    }
+    replay(&LOG, true);
 }
+
+// ANCHOR: replay
+/// Replay what `source` holds, from its first whole line, in pieces
+/// ([`output::replay`]): its lock is taken to copy a piece out, the
+/// console's to enqueue it, and neither while a full transmit ring makes
+/// the replay wait. `crlf`: send each `\n` as `\r\n`. Whether the last
+/// byte replayed ended a line (false if there was none).
+fn replay<const N: usize>(source: &spin::Mutex<HistoryRing<N>>, crlf: bool) -> bool {
+    let (from, to, ends_line) = {
+        let ring = source.lock();
+        let from = ring.whole_lines_start();
+        let to = ring.total_written();
+        let mut last = [0];
+        if to > from {
+            ring.copy_from(to - 1, &mut last);
+        }
+        (from, to, last[0] == b'\n')
+    };
+    output::replay(|at, out| source.lock().copy_from(at, out), (from, to), crlf);
+    ends_line
+}
+// ANCHOR_END: replay
 
 // ANCHOR: vml
 /// `vml`: one row per VM, like `xl list`, with exit counts by kind; each
@@ -505,21 +519,19 @@ fn run_for_vm(command: Command<'_>, hyp: &mut Hypervisor, cpu: &mut impl Cpu) {
 fn give_console(hyp: &mut Hypervisor, id: VmId) {
     let index = id.index();
     let vm = &hyp.vms[index];
-    let mut out = console();
     let _ = uwriteln!(
-        out,
+        console(),
         "[console: VM {} '{}' ({}); @0 returns to ferrovisor, @? lists the keys]",
         id,
         vm.name(),
         vm.state.name()
     );
-    let scrollback = hyp.consoles.scrollbacks[index].lock();
-    let (a, b) = scrollback.whole_lines();
-    out.write_raw(a);
-    out.write_raw(b);
-    drop(out);
-    drop(scrollback);
+    // This core runs the VM, and it does not run until the replay is in
+    // the ring, so what it prints next comes after it.
+    replay(&hyp.consoles.scrollbacks[index], false);
+    let out = console();
     hyp.set_focus(Focus::Vm(index));
+    drop(out);
 }
 // ANCHOR_END: give_console
 
@@ -590,17 +602,16 @@ fn vm_id(hyp: &Hypervisor, command: &str, id: &str) -> Option<VmId> {
 /// `vmlog`: the VM's scrollback, framed so it is not taken for live output.
 fn vmlog(hyp: &Hypervisor, id: VmId) {
     let vm = &hyp.vms[id.index()];
-    let mut out = console();
-    let _ = uwriteln!(out, "--- recent output of VM {} '{}' ---", id, vm.name());
-    let scrollback = hyp.consoles.scrollbacks[id.index()].lock();
-    let (a, b) = scrollback.whole_lines();
-    out.write_raw(a);
-    out.write_raw(b);
-    let ends_line = [a, b].iter().rev().find_map(|part| part.last()) == Some(&b'\n');
-    if !ends_line {
-        out.write_raw(b"\r\n");
+    let _ = uwriteln!(
+        console(),
+        "--- recent output of VM {} '{}' ---",
+        id,
+        vm.name()
+    );
+    if !replay(&hyp.consoles.scrollbacks[id.index()], false) {
+        console().write_raw(b"\r\n");
     }
-    let _ = uwriteln!(out, "--- end of VM {} output ---", id);
+    let _ = uwriteln!(console(), "--- end of VM {} output ---", id);
 }
 // ANCHOR_END: vmlog
 

@@ -3,10 +3,16 @@
 //! nothing attached.
 //!
 //! Transmit: a byte written to AUX_MU_IO_REG goes straight to the VM's
-//! console ([`VmEnv::console_write`]), so the transmit FIFO is always empty
-//! and the transmitter always idle. A disabled transmitter (AUX_MU_CNTL_REG
-//! bit 1 clear) still delivers the byte, as QEMU does: a guest that forgot
-//! to enable it should still be heard.
+//! console ([`VmEnv::console_write`]), so the transmit FIFO is empty and
+//! the transmitter idle whenever the console has room for the VM's output
+//! ([`VmEnv::console_room`]). While it has none (the VM has the focus and
+//! the console's transmit ring is above its high-water mark), the
+//! transmitter reads busy as a real one with a full FIFO does:
+//! AUX_MU_LSR_REG's transmitter empty and idle bits clear, AUX_MU_STAT_REG
+//! with no space available and a full transmit FIFO, and no transmit
+//! interrupt; a guest that waits for them loses nothing. A disabled
+//! transmitter (AUX_MU_CNTL_REG bit 1 clear) still delivers the byte, as
+//! QEMU does: a guest that forgot to enable it should still be heard.
 //!
 //! Receive: the 8-symbol receive FIFO is filled from the VM's input queue
 //! ([`VmEnv::console_read`]) as the guest reads the UART, never beyond what
@@ -17,8 +23,10 @@
 //!
 //! Interrupt: with the datasheet erratum applied, AUX_MU_IER_REG bit 0
 //! enables the receive interrupt (pending while data is ready) and bit 1
-//! the transmit interrupt (always pending, since the transmitter is always
-//! empty); AUX_MU_IIR_REG names the receive interrupt first. The mini
+//! the transmit interrupt (pending while the transmitter reads empty; a
+//! guest asleep until it rises is woken to look again as often as the
+//! physical transmit FIFO empties, [`Aux::transmit_deadline`]);
+//! AUX_MU_IIR_REG names the receive interrupt first. The mini
 //! UART's interrupt is AUX_IRQ bit 0 and peripheral interrupt 29 (AUX) of
 //! the BCM2835 controller. (The erratum's claim that IER bits 3:2 must be
 //! set for interrupts to work is not modelled.)
@@ -104,20 +112,23 @@ pub fn is_console_register(offset: u32) -> bool {
 impl Aux {
     /// Whether an access to console register `offset` may change the mini
     /// UART's interrupt output: a read of AUX_MU_IO_REG (it takes a byte),
-    /// or a write to anything but the transmitted byte and the read-only
-    /// registers. A status read, or a byte sent, cannot (the transmitter is
-    /// always empty).
+    /// a write to anything but the read-only registers, or a byte sent
+    /// while the transmit interrupt is enabled (it may fill the console, so
+    /// the transmitter reads busy). A status read cannot.
     pub fn may_change_interrupt(&self, offset: u32, write: bool) -> bool {
         if write {
             !self.write_changes_nothing(offset)
+                || (offset == AUX_MU_IO_REG
+                    && AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier))
         } else {
             offset == AUX_MU_IO_REG && !self.dlab()
         }
     }
 
     /// Whether a write to `offset` leaves every register reading as it
-    /// did: a transmitted byte (the transmitter is always empty), or a
-    /// write to a read-only register.
+    /// did: a transmitted byte (but for the console's room, which
+    /// [`Self::shadow_stale`] watches on its own), or a write to a
+    /// read-only register.
     fn write_changes_nothing(&self, offset: u32) -> bool {
         matches!(
             offset,
@@ -204,6 +215,17 @@ const SPI_NAMES: [[&str; 6]; 2] = [
 
 /// Symbols the receive FIFO holds.
 pub const RX_FIFO_DEPTH: usize = raspi3b::aux::FIFO_DEPTH;
+/// Symbols the transmit FIFO holds: its fill level while it reads busy.
+const TX_FIFO_DEPTH: usize = raspi3b::aux::FIFO_DEPTH;
+/// Bits on the wire per symbol at 8N1: a start bit, 8 data bits, a stop bit.
+const BITS_PER_SYMBOL: u64 = 10;
+/// Microseconds per second.
+const MICROS_PER_SECOND: u64 = 1_000_000;
+/// How long the physical transmit FIFO takes to empty at [`BAUD_RATE`]
+/// (694 us at 115200 baud): how often a busy transmitter with its
+/// interrupt enabled is looked at again ([`Aux::transmit_deadline`]).
+const TX_FIFO_DRAIN_MICROS: u64 =
+    TX_FIFO_DEPTH as u64 * BITS_PER_SYMBOL * MICROS_PER_SECOND / BAUD_RATE as u64;
 /// The bits of an 8-bit register (LCR, SCRATCH, CNTL, the baud rate bytes).
 const BYTE_MASK: u32 = 0xff;
 /// The bits of a 7-bit symbol.
@@ -270,6 +292,8 @@ pub struct Aux {
     /// Whether a register may read differently since [`Aux::shadow`] last
     /// gave the registers' values.
     shadow_stale: bool,
+    /// Whether the console had room when [`Aux::shadow`] last gave them.
+    shadow_room: bool,
 }
 
 impl Aux {
@@ -287,6 +311,7 @@ impl Aux {
             rx: RxFifo::new(),
             spi: [Spi { cntl0: 0, cntl1: 0 }; 2],
             shadow_stale: true,
+            shadow_room: true,
         }
     }
 
@@ -307,6 +332,7 @@ impl Aux {
             *word = self.value(offset, env);
         }
         self.shadow_stale = false;
+        self.shadow_room = env.console_room();
         Some(words)
     }
 
@@ -318,11 +344,12 @@ impl Aux {
 
     /// Whether a register may read differently since [`Self::shadow`] was
     /// last asked: after any write but a transmitted byte or one to a
-    /// read-only register. Received bytes do not count: the shadow stands
-    /// in only while none is ready, and with the FIFO empty again every
-    /// register reads as it did before they came.
-    pub fn shadow_stale(&self) -> bool {
-        self.shadow_stale
+    /// read-only register, or when the console's room changed (the
+    /// transmitter reads busy or ready). Received bytes do not count: the
+    /// shadow stands in only while none is ready, and with the FIFO empty
+    /// again every register reads as it did before they came.
+    pub fn shadow_stale(&self, env: &dyn VmEnv) -> bool {
+        self.shadow_stale || self.shadow_room != env.console_room()
     }
     // ANCHOR_END: shadow
 
@@ -366,21 +393,38 @@ impl Aux {
     /// The mini UART's interrupt: AUX_IRQ bit 0, peripheral IRQ 29.
     pub fn interrupt(&self, env: &dyn VmEnv) -> bool {
         let rx = AUX_MU_IER_REG::ENABLE_RECEIVE_INTERRUPT.is_set(self.ier) && self.data_ready(env);
-        let tx = AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier);
+        let tx = AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier) && env.console_room();
         self.mini_uart_enabled() && (rx || tx)
+    }
+
+    /// While the transmitter reads busy with its interrupt enabled: when to
+    /// look again whether it still does (virtual counter). Its interrupt
+    /// rises when the console has room again, which nothing announces to
+    /// the VM, so a guest asleep until then is woken to look, once per
+    /// [`TX_FIFO_DRAIN_MICROS`] (the physical FIFO empties as often).
+    pub fn transmit_deadline(&self, env: &dyn VmEnv) -> Option<u64> {
+        let waits = self.mini_uart_enabled()
+            && AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier)
+            && !env.console_room();
+        waits.then(|| {
+            let drain =
+                super::units_to_ticks(TX_FIFO_DRAIN_MICROS, env.counter_freq(), MICROS_PER_SECOND);
+            env.counter().saturating_add(drain)
+        })
     }
 
     /// AUX_MU_IIR_REG: the receive interrupt first, then the transmit one.
     fn iir(&self, env: &dyn VmEnv) -> u32 {
         use AUX_MU_IIR_REG::{FIFO_ENABLES, INTERRUPT_ID, INTERRUPT_PENDING};
-        let id =
-            if AUX_MU_IER_REG::ENABLE_RECEIVE_INTERRUPT.is_set(self.ier) && self.data_ready(env) {
-                INTERRUPT_ID::ReceiverHoldsValidByte
-            } else if AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier) {
-                INTERRUPT_ID::TransmitHoldingRegisterEmpty
-            } else {
-                INTERRUPT_ID::NoInterrupts + INTERRUPT_PENDING::SET
-            };
+        let id = if AUX_MU_IER_REG::ENABLE_RECEIVE_INTERRUPT.is_set(self.ier)
+            && self.data_ready(env)
+        {
+            INTERRUPT_ID::ReceiverHoldsValidByte
+        } else if AUX_MU_IER_REG::ENABLE_TRANSMIT_INTERRUPT.is_set(self.ier) && env.console_room() {
+            INTERRUPT_ID::TransmitHoldingRegisterEmpty
+        } else {
+            INTERRUPT_ID::NoInterrupts + INTERRUPT_PENDING::SET
+        };
         (FIFO_ENABLES.val(FIFO_ENABLES.mask) + id).value
     }
     // ANCHOR_END: receive
@@ -401,28 +445,34 @@ impl Aux {
             AUX_MU_IIR_REG => self.iir(env),
             AUX_MU_LCR_REG => self.lcr,
             AUX_MU_MCR_REG => self.mcr,
+            // ANCHOR: busy
             AUX_MU_LSR_REG => {
                 use AUX_MU_LSR_REG::{DATA_READY, TRANSMITTER_EMPTY, TRANSMITTER_IDLE};
+                let ready = env.console_room().into();
                 (DATA_READY.val((self.rx.len > 0).into())
-                    + TRANSMITTER_EMPTY::SET
-                    + TRANSMITTER_IDLE::SET)
-                    .value
+                    + TRANSMITTER_EMPTY.val(ready)
+                    + TRANSMITTER_IDLE.val(ready))
+                .value
             }
             AUX_MU_MSR_REG => AUX_MU_MSR_REG::CTS_STATUS::SET.value,
             AUX_MU_SCRATCH => self.scratch,
             AUX_MU_CNTL_REG => self.cntl,
             AUX_MU_STAT_REG => {
                 use AUX_MU_STAT_REG::*;
+                let room = env.console_room();
+                let ready = room.into();
+                let fill = if room { 0 } else { TX_FIFO_DEPTH as u32 };
                 (SYMBOL_AVAILABLE.val((self.rx.len > 0).into())
-                    + SPACE_AVAILABLE::SET
+                    + SPACE_AVAILABLE.val(ready)
                     + RECEIVER_IS_IDLE::SET
-                    + TRANSMITTER_IS_IDLE::SET
-                    + TRANSMIT_FIFO_IS_EMPTY::SET
-                    + TRANSMITTER_DONE::SET
+                    + TRANSMITTER_IS_IDLE.val(ready)
+                    + TRANSMIT_FIFO_IS_EMPTY.val(ready)
+                    + TRANSMITTER_DONE.val(ready)
                     + RECEIVE_FIFO_FILL_LEVEL.val(self.rx.len as u32)
-                    + TRANSMIT_FIFO_FILL_LEVEL.val(0))
+                    + TRANSMIT_FIFO_FILL_LEVEL.val(fill))
                 .value
             }
+            // ANCHOR_END: busy
             AUX_MU_BAUD_REG => self.baud,
             _ => 0,
         }
@@ -599,9 +649,9 @@ mod tests {
         let mut env = FakeEnv::new();
         a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
         a.write(AUX_MU_SCRATCH, 0x5a, &mut env);
-        assert!(a.shadow_stale());
+        assert!(a.shadow_stale(&env));
         let words = a.shadow(&mut env).expect("nothing to receive");
-        assert!(!a.shadow_stale(), "the shadow is what the page reads");
+        assert!(!a.shadow_stale(&env), "the shadow is what the page reads");
         for (i, &word) in words.iter().enumerate() {
             assert_eq!(
                 read(&mut a, &mut env, 4 * i as u32),
@@ -612,13 +662,13 @@ mod tests {
         }
         assert_eq!(words[(AUX_MU_LSR_REG / 4) as usize], TX_EMPTY_AND_IDLE);
         assert_eq!(words[(AUX_MU_SCRATCH / 4) as usize], 0x5a);
-        assert!(!a.shadow_stale(), "and those reads changed nothing");
+        assert!(!a.shadow_stale(&env), "and those reads changed nothing");
         // A byte sent changes no register; any other write may.
         a.write(AUX_MU_IO_REG, u32::from(b'x'), &mut env);
         a.write(AUX_MU_LSR_REG, 0, &mut env);
-        assert!(!a.shadow_stale());
+        assert!(!a.shadow_stale(&env));
         a.write(AUX_MU_LCR_REG, DLAB | 3, &mut env);
-        assert!(a.shadow_stale());
+        assert!(a.shadow_stale(&env));
         let words = a.shadow(&mut env).unwrap();
         assert_eq!(
             words[(AUX_MU_IO_REG / 4) as usize],
@@ -642,7 +692,7 @@ mod tests {
         assert_eq!(env.input.len(), 1, "and asking took nothing");
         let before = a.shadow(&mut FakeEnv::new());
         assert_eq!(read(&mut a, &mut env, AUX_MU_IO_REG), u32::from(b'k'));
-        assert!(!a.shadow_stale(), "the byte came and went");
+        assert!(!a.shadow_stale(&env), "the byte came and went");
         assert_eq!(a.shadow(&mut env), before, "and the page reads as before");
     }
 
@@ -678,6 +728,69 @@ mod tests {
         }
     }
     // ANCHOR_END: shadow_tests
+
+    // ANCHOR: busy_tests
+    #[test]
+    fn the_transmitter_reads_busy_while_the_console_has_no_room() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
+        let ready = a.shadow(&mut env).unwrap();
+        assert!(a.interrupt(&env), "transmit FIFO empty");
+        env.console_busy = true;
+        assert!(a.shadow_stale(&env), "the page no longer reads as it did");
+        assert_eq!(
+            read(&mut a, &mut env, AUX_MU_LSR_REG) & TX_EMPTY_AND_IDLE,
+            0
+        );
+        assert_eq!(
+            read(&mut a, &mut env, AUX_MU_STAT_REG),
+            0x0800_0004,
+            "no space, not idle, FIFO full (8), receiver idle"
+        );
+        assert!(!a.interrupt(&env), "no transmit interrupt while busy");
+        assert_eq!(read(&mut a, &mut env, AUX_MU_IIR_REG), 0xc1);
+        let busy = a.shadow(&mut env).unwrap();
+        assert!(!a.shadow_stale(&env));
+        assert_eq!(busy[(AUX_MU_LSR_REG / 4) as usize] & TX_EMPTY_AND_IDLE, 0);
+        assert_eq!(
+            busy[(AUX_IRQ / 4) as usize],
+            0,
+            "no interrupt in the shadow"
+        );
+        // Room again: the shadow is stale and reads as before.
+        env.console_busy = false;
+        assert!(a.shadow_stale(&env));
+        assert_eq!(a.shadow(&mut env), Some(ready));
+        assert_eq!(read(&mut a, &mut env, AUX_MU_STAT_REG), 0x30e);
+    }
+
+    #[test]
+    fn a_busy_transmitter_with_its_interrupt_on_is_looked_at_again() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        env.console_busy = true;
+        assert_eq!(a.transmit_deadline(&env), None, "interrupt off");
+        a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
+        env.set_micros(1000);
+        assert_eq!(
+            a.transmit_deadline(&env),
+            Some(env.ticks_at_micros(1000 + 694)),
+            "when the physical FIFO has emptied"
+        );
+        env.console_busy = false;
+        assert_eq!(a.transmit_deadline(&env), None, "pending already");
+    }
+
+    #[test]
+    fn a_byte_that_fills_the_console_may_move_the_interrupt() {
+        let mut a = Aux::new();
+        let mut env = FakeEnv::new();
+        assert!(!a.may_change_interrupt(AUX_MU_IO_REG, true));
+        a.write(AUX_MU_IER_REG, TX_INTERRUPT, &mut env);
+        assert!(a.may_change_interrupt(AUX_MU_IO_REG, true));
+    }
+    // ANCHOR_END: busy_tests
 
     #[test]
     fn power_on_state_is_the_firmware_s() {

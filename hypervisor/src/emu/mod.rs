@@ -141,6 +141,14 @@ pub trait VmEnv {
     fn write_guest_u32(&mut self, ipa: u64, value: u32) -> bool;
     /// The guest's UART wrote a byte (goes to the VM's console/scrollback).
     fn console_write(&mut self, byte: u8);
+    /// Whether the console takes the guest's output now: false while the
+    /// VM has the focus and the console's transmit ring is above its
+    /// high-water mark. The mini UART then reads busy, as a real one does
+    /// while its FIFO is full. A console that is never full (a test's)
+    /// need not say.
+    fn console_room(&self) -> bool {
+        true
+    }
     /// Take the next byte typed to this VM, if any (the VM's input queue).
     fn console_read(&mut self) -> Option<u8>;
     /// How many input bytes are waiting.
@@ -657,7 +665,7 @@ impl VirtualBoard {
     /// What the trap fast path's shadow of the mini UART's page
     /// ([`aux::Aux::shadow`]) must be before the guest runs again.
     pub fn console_shadow(&mut self, env: &mut dyn VmEnv) -> ConsoleShadow {
-        if !self.aux.shadow_stale() {
+        if !self.aux.shadow_stale(env) {
             // Still what the page reads, unless input made a read matter.
             return if self.aux.shadow_possible(env) {
                 ConsoleShadow::Unchanged
@@ -672,9 +680,10 @@ impl VirtualBoard {
     }
 
     /// Whether a register of the mini UART's page may read differently
-    /// since [`Self::console_shadow`] last looked.
-    pub fn console_shadow_stale(&self) -> bool {
-        self.aux.shadow_stale()
+    /// since [`Self::console_shadow`] last looked (a write, or the
+    /// console's room changed).
+    pub fn console_shadow_stale(&self, env: &dyn VmEnv) -> bool {
+        self.aux.shadow_stale(env)
     }
 
     /// Whether [`Self::console_shadow`] would let the shadow stand in now:
@@ -693,13 +702,14 @@ impl VirtualBoard {
     /// a VM for nothing costs one look at [`Self::irq_line`], missing a
     /// wake-up would hang it.
     pub fn next_deadline(&self, env: &dyn VmEnv) -> Option<u64> {
-        match (
+        [
             self.system_timer.next_deadline(env),
             self.watchdog.deadline(env),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+            self.aux.transmit_deadline(env),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
     // ANCHOR_END: next_deadline
 

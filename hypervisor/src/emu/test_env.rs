@@ -26,6 +26,8 @@ pub struct FakeEnv {
     pub writes: Vec<u64>,
     /// What the guest's UART sent.
     pub output: Vec<u8>,
+    /// Whether the console is too full to take the guest's output.
+    pub console_busy: bool,
     /// What was typed to the VM and not yet taken.
     pub input: VecDeque<u8>,
     /// The CNTV condition.
@@ -41,6 +43,7 @@ impl FakeEnv {
             ram: vec![0; (RAM_BYTES / 4) as usize],
             writes: Vec::new(),
             output: Vec::new(),
+            console_busy: false,
             input: VecDeque::new(),
             vtimer: false,
         }
@@ -120,6 +123,10 @@ impl VmEnv for FakeEnv {
 
     fn console_write(&mut self, byte: u8) {
         self.output.push(byte);
+    }
+
+    fn console_room(&self) -> bool {
+        !self.console_busy
     }
 
     fn console_read(&mut self) -> Option<u8> {

@@ -7,7 +7,7 @@ use crate::arch::aarch64::stage2::{self, Stage2Tables};
 use crate::arch::aarch64::vcpu::{self, El1State, FpState, VcpuFrame};
 use crate::arch::aarch64::vm_controls::{self, VmControl};
 use crate::arch::aarch64::{cpu, timer};
-use crate::console::{input, output::console};
+use crate::console::{input, output};
 use crate::emu::aux::SHADOW_WORDS;
 use crate::log::Timestamp;
 use crate::platform::LOCAL_INTC;
@@ -193,14 +193,16 @@ impl Cpu for Aarch64 {
     }
 
     fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]) {
-        // A VM without the focus never takes the lock (the shell may hold
-        // it for a long replay); one that has it asks again under the lock.
+        // A VM without the focus never takes the console's lock (the shell
+        // may hold it a while); one that has it is asked again under the
+        // lock, where the shell moves the focus.
         if focus.get() != Focus::Vm(index) {
             return;
         }
-        let mut out = console();
-        if focus.get() == Focus::Vm(index) {
-            out.write_raw(bytes);
-        }
+        output::write_guest(bytes, || focus.get() == Focus::Vm(index));
+    }
+
+    fn console_room(&self) -> bool {
+        output::has_room()
     }
 }

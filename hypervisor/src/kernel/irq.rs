@@ -1,5 +1,6 @@
 //! Serving the physical IRQs taken at EL2: the EL2 timer and the console's
-//! receiver, the only two sources the hypervisor enables.
+//! mini UART (its receiver, and its transmitter while the transmit ring
+//! holds bytes), the only sources the hypervisor enables.
 //!
 //! Under QEMU every device access takes QEMU's global lock, which its main
 //! loop needs to deliver the next received byte, so the sources are looked
@@ -7,11 +8,11 @@
 //! own control register (a system register, not a device), and the mini
 //! UART by draining it directly, without first asking the ARM local
 //! interrupt controller, the BCM2835 controller and AUX_IRQ who raised the
-//! line (the mini UART's receive interrupt is the only peripheral interrupt
-//! enabled, and draining an empty receiver costs one read).
+//! line (the mini UART's is the only peripheral interrupt enabled, draining
+//! an empty receiver costs one read, and an empty transmit ring none).
 
 use crate::arch::aarch64::timer;
-use crate::console::input;
+use crate::console::{input, output};
 use crate::platform::ipi;
 
 // ANCHOR: dispatch
@@ -30,6 +31,7 @@ pub fn handle(core: usize) -> Served {
     let mut ipi = false;
     if core == super::BOOT_CORE {
         input::on_receive_interrupt();
+        output::on_transmit_interrupt();
     } else {
         ipi = ipi::take(core);
     }

@@ -121,8 +121,8 @@ pub trait Cpu {
     /// trapped MSR would have (HCR_EL2.TVM).
     fn write_vm_control(&mut self, reg: VmControl, value: u64);
 
-    /// Serve every pending physical interrupt (the console's receiver, the
-    /// EL2 timer); whether the EL2 timer had fired, which stops it.
+    /// Serve every pending physical interrupt (the console's receiver and
+    /// transmitter, the EL2 timer); whether the EL2 timer had fired, which stops it.
     fn serve_interrupts(&mut self) -> bool;
     /// Whether a physical interrupt is pending on this core (masked at EL2,
     /// so it waits for [`serve_interrupts`](Cpu::serve_interrupts)): the
@@ -136,8 +136,15 @@ pub trait Cpu {
     /// Write VM `index`'s output to the console, as it is, if the VM has
     /// the console's focus: decided under the console's lock, so that no
     /// byte of a VM that just lost the focus (to another core's shell)
-    /// follows what the shell printed when it took it.
+    /// follows what the shell printed when it took it. It does not wait
+    /// for the wire: what does not fit in the console's transmit ring is
+    /// dropped (a VM that honours [`console_room`](Cpu::console_room) never
+    /// gets that far).
     fn console_write(&mut self, focus: &FocusCell, index: usize, bytes: &[u8]);
+    /// Whether the console can take the focused VM's output now (its
+    /// transmit ring is not above the high-water mark); while it cannot,
+    /// the VM's mini UART reads busy.
+    fn console_room(&self) -> bool;
 
     /// Which physical core this is (0 on the host's fake).
     fn core(&self) -> usize {

@@ -178,6 +178,10 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
     // next slow exit would trap: a guest printing after a key took two
     // traps per byte for as long as its output lasted.
     let shadow_back = write.is_none() && board.console_shadow_possible(&env);
+    // A write to the shadow page that changed what the page reads (the
+    // byte sent may have filled the console): the loop writes the shadow
+    // again before the guest reads it.
+    let shadow_stale = decode::is_shadow_write(abort) && board.console_shadow_stale(&env);
     vm.exits.count(ExitKind::Mmio);
     if write.is_none() && rt != XZR {
         vm.frame.x[rt as usize] = decode::extend(
@@ -188,9 +192,6 @@ fn mini_uart(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Fast {
         );
     }
     vm.frame.pc += INSTRUCTION_BYTES;
-    // A write to the shadow page that changed what the page reads: the
-    // loop writes the shadow again before the guest reads it.
-    let shadow_stale = decode::is_shadow_write(abort) && vm.board.console_shadow_stale();
     if changed || shadow_stale || shadow_back {
         Fast::Then(Next::Resume)
     } else {

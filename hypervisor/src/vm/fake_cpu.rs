@@ -141,6 +141,10 @@ pub struct FakeCpu {
     /// The loaded vCPU's live SCTLR_EL1 and the other virtual memory
     /// controls (the rest of its EL1 state is not modelled).
     pub el1: El1State,
+    /// Whether the console's transmit ring is above its high-water mark.
+    pub console_busy: bool,
+    /// Bytes of [`Self::console`] past which the console reads busy too.
+    pub console_capacity: Option<usize>,
 }
 
 impl FakeCpu {
@@ -348,5 +352,9 @@ impl Cpu for FakeCpu {
         if focus.get() == Focus::Vm(index) {
             self.console.extend_from_slice(bytes);
         }
+    }
+
+    fn console_room(&self) -> bool {
+        !self.console_busy && self.console_capacity.is_none_or(|c| self.console.len() < c)
     }
 }

@@ -488,6 +488,64 @@ fn a_write_that_changes_what_the_page_reads_rewrites_the_shadow() {
 }
 
 #[test]
+fn a_full_console_shows_the_focused_vm_a_busy_transmitter_in_its_shadow() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.set_focus(Focus::Vm(0));
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60, "ready");
+    // The transmit ring passes its high-water mark: before VM 0 runs
+    // again its shadow says busy (LSR transmitter empty and idle clear).
+    cpu.console_busy = true;
+    cpu.script.push_back(counter_read());
+    while cpu.runs.iter().filter(|&&vm| vm == 0).count() < 2 {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0, "busy");
+    assert!(shadow_of(&cpu, 0).1, "and still mapped");
+    // VM 1 has no focus: it writes into its scrollback, never busy.
+    let seat = hyp.seat(1);
+    let (board, mut env) = hyp.vms[1].env(seat, &mut cpu);
+    let lsr = board.read(AUX_MU_LSR, AccessSize::Word, &mut env);
+    assert_eq!(lsr.unwrap().value, 0x60);
+    // Room again: ready before VM 0 runs again.
+    cpu.console_busy = false;
+    let runs = cpu.runs.iter().filter(|&&vm| vm == 0).count();
+    cpu.script.push_back(counter_read());
+    while cpu.runs.iter().filter(|&&vm| vm == 0).count() == runs {
+        hyp.step(&mut cpu);
+    }
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60);
+}
+
+#[test]
+fn a_byte_that_fills_the_console_ends_the_fast_path_so_the_shadow_says_busy() {
+    let (mut hyp, mut cpu) = contended();
+    hyp.set_focus(Focus::Vm(0));
+    cpu.script.push_back(counter_read());
+    hyp.step(&mut cpu);
+    assert_eq!(shadow_of(&cpu, 0).0[LSR_WORD], 0x60);
+    // Room for one more byte: the store that takes it fills the console.
+    cpu.console_capacity = Some(1);
+    cpu.script
+        .push_back(shadow_store(AUX_MU_IO, u64::from(b'a')));
+    cpu.script.push_back(hvc(PSCI_VERSION, GAP));
+    let runs = cpu.runs.len();
+    hyp.step(&mut cpu);
+    assert_eq!(cpu.console, b"a");
+    assert_eq!(cpu.runs.len(), runs + 1, "the byte went to the loop");
+    while cpu.runs.len() == runs + 1 {
+        hyp.step(&mut cpu);
+    }
+    assert!(shadow_of(&cpu, 0).1, "still mapped");
+    assert_eq!(
+        shadow_of(&cpu, 0).0[LSR_WORD],
+        0,
+        "busy before it ran again"
+    );
+}
+
+#[test]
 fn tracing_keeps_the_shadow_away() {
     let (mut hyp, mut cpu) = contended();
     let mut sink = std::string::String::new();

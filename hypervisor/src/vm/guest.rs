@@ -360,6 +360,12 @@ impl<C: Cpu> VmEnv for GuestEnv<'_, C> {
             .console_write(&self.seat.consoles.focus, self.seat.index, &[byte]);
     }
 
+    fn console_room(&self) -> bool {
+        // Only the focused VM's output goes to the wire; the others write
+        // into their scrollback, which always has room.
+        self.seat.consoles.focus() != Focus::Vm(self.seat.index) || self.cpu.console_room()
+    }
+
     fn console_read(&mut self) -> Option<u8> {
         self.seat.consoles.inputs[self.seat.index].pop()
     }
