@@ -77,6 +77,10 @@ pub struct FakeCpu {
     pub el1_exception: Option<(u64, u64, u64)>,
     /// The virtual IRQ/FIQ lines of the last run.
     pub lines: (bool, bool),
+    /// The loaded vCPU's EL1 system registers (the virtual timer apart).
+    pub el1: El1State,
+    /// The loaded vCPU's FP/SIMD registers, once one was loaded.
+    pub fp: Option<FpState>,
     /// The loaded stage 2.
     pub vttbr: Option<u64>,
     /// The loaded CNTVOFF.
@@ -159,16 +163,46 @@ impl Cpu for FakeCpu {
         self.vtimer
     }
 
-    fn save_vcpu(&mut self, el1: &mut El1State, _fp: &mut FpState) {
+    fn save_vcpu(&mut self, el1: &mut El1State, fp: &mut FpState) {
+        *el1 = self.read_el1();
+        if let Some(live) = self.fp {
+            *fp = live;
+        }
         (el1.cntv_ctl, el1.cntv_cval) = self.vtimer;
         self.vtimer = (0, self.vtimer.1);
         self.vttbr = None;
     }
 
-    unsafe fn load_vcpu(&mut self, el1: &El1State, _fp: &FpState, cntvoff: u64, vttbr: u64) {
+    unsafe fn load_vcpu(&mut self, el1: &El1State, fp: &FpState, cntvoff: u64, vttbr: u64) {
+        self.el1 = *el1;
+        self.fp = Some(*fp);
+        self.vbar = el1.vbar;
         self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
         self.cntvoff = cntvoff;
         self.vttbr = Some(vttbr);
+    }
+
+    fn read_el1(&self) -> El1State {
+        El1State {
+            cntv_ctl: self.vtimer.0,
+            cntv_cval: self.vtimer.1,
+            vbar: self.vbar,
+            ..self.el1
+        }
+    }
+
+    fn write_el1(&mut self, el1: &El1State) {
+        self.el1 = *el1;
+        self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
+        self.vbar = el1.vbar;
+    }
+
+    fn read_fp(&self) -> FpState {
+        self.fp.unwrap_or(FpState::zeroed())
+    }
+
+    fn write_fp(&mut self, fp: &FpState) {
+        self.fp = Some(*fp);
     }
 
     fn read_vbar(&self) -> u64 {
@@ -177,6 +211,7 @@ impl Cpu for FakeCpu {
 
     fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64) {
         self.el1_exception = Some((esr, elr, spsr));
+        (self.el1.esr, self.el1.elr, self.el1.spsr) = (esr, elr, spsr);
     }
 
     fn set_guest_lines(&mut self, irq: bool, fiq: bool) {

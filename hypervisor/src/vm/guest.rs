@@ -152,6 +152,43 @@ impl Vm {
         }
     }
 
+    /// The EL1 system registers as they are now: live if the VM's state is
+    /// loaded, else the saved copy.
+    pub fn el1_now(&self, cpu: &impl Cpu) -> El1State {
+        if self.loaded {
+            cpu.read_el1()
+        } else {
+            self.el1
+        }
+    }
+
+    /// Set the EL1 system registers wherever they are now.
+    pub fn set_el1(&mut self, cpu: &mut impl Cpu, el1: &El1State) {
+        if self.loaded {
+            cpu.write_el1(el1);
+        } else {
+            self.el1 = *el1;
+        }
+    }
+
+    /// The FP/SIMD registers as they are now, live or saved.
+    pub fn fp_now(&self, cpu: &impl Cpu) -> FpState {
+        if self.loaded {
+            cpu.read_fp()
+        } else {
+            self.fp
+        }
+    }
+
+    /// Set the FP/SIMD registers wherever they are now.
+    pub fn set_fp(&mut self, cpu: &mut impl Cpu, fp: &FpState) {
+        if self.loaded {
+            cpu.write_fp(fp);
+        } else {
+            self.fp = *fp;
+        }
+    }
+
     /// Whether the virtual timer interrupt is asserted at physical `now`.
     pub fn vtimer_asserted(&self, cpu: &impl Cpu, now: u64) -> bool {
         timer_asserts(self.vtimer(cpu), now.wrapping_sub(self.cntvoff))
