@@ -12,6 +12,7 @@ pub mod id;
 pub mod inject;
 pub mod linux_image;
 pub mod list;
+pub mod load_store;
 pub mod machine;
 pub mod scheduler;
 pub mod stage1;
