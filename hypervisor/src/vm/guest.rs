@@ -121,6 +121,7 @@ impl Vm {
                 mmio: 0,
                 irq: 0,
                 other: 0,
+                decoded: 0,
             },
             cpu_ticks: 0,
             frame: VcpuFrame::zeroed(),

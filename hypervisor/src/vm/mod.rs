@@ -5,6 +5,7 @@ pub mod config;
 pub mod cpu;
 pub mod debug;
 pub mod decode;
+pub mod emulate;
 pub mod exits;
 pub mod guest;
 pub mod guest_memory;
@@ -20,6 +21,8 @@ pub mod state;
 pub mod table;
 pub mod trace;
 
+#[cfg(test)]
+mod emulate_tests;
 #[cfg(test)]
 pub mod fake_cpu;
 #[cfg(test)]

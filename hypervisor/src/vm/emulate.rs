@@ -1,0 +1,345 @@
+//! The MMIO accesses a stage-2 data abort's syndrome cannot describe
+//! (ESR_EL2.ISV = 0: register pairs, writeback, SIMD&FP registers),
+//! emulated from the instruction itself, as the A53 would have performed
+//! them on a real device.
+//!
+//! The instruction is fetched at the guest's PC through its own stage 1
+//! (`vm::guest_memory`) and decoded (`vm::load_store`). Each access is
+//! translated on its own (a pair may cross into another page, even into
+//! RAM), goes through the same device dispatch as a described one (and is
+//! returned for `vmtrace`, which `vm::exits` writes), a pair's two in order, a Q register as two 64-bit halves,
+//! low first; then the loaded registers are written (X registers in the
+//! frame, V registers wherever the VM's FP state is now), the base is
+//! written back, and the PC moves on.
+//!
+//! Faults follow the guest's own memory type: an access its stage 1 does
+//! not allow, or an unaligned one to memory its stage 1 makes Device (or
+//! to any memory with SCTLR_EL1.A set), is a data abort the guest takes at
+//! EL1, with the syndrome and FAR a Cortex-A53 gives. Nothing is performed
+//! then and no register changes. What the architecture leaves
+//! unpredictable, or an instruction that cannot be fetched or is not a
+//! load or store, stops the VM with its one-line report.
+
+use super::cpu::Cpu;
+use super::decode;
+use super::guest::{Seat, Vm};
+use super::guest_memory::{self, GuestRam};
+use super::load_store::{self, Bank, LoadStore, Offset};
+use super::stage1::{AccessKind, MemoryType, Stage1Fault};
+use crate::arch::aarch64::vcpu::FpState;
+use crate::emu::{Access, VirtualBoard};
+
+/// Bytes of an AArch64 instruction.
+const INSTRUCTION_BYTES: u64 = 4;
+/// The SP/zero register's number.
+const SP_OR_ZR: u8 = 31;
+/// The widest access the device dispatch takes: 64 bits.
+const WIDEST_ACCESS: u8 = 8;
+/// PSTATE.M[3:2], the exception level, and M[0], the stack pointer select.
+const PSTATE_EL_MASK: u64 = 0b1100;
+const PSTATE_SP_ELX: u64 = 0b1;
+
+// ANCHOR: syndrome
+/// The data abort a guest takes at EL1 (Arm ARM D17.2.37): EC from a lower
+/// EL (EL0) or the current one, IL (a 32-bit instruction), WnR, and the
+/// fault status code.
+const EC_SHIFT: u32 = 26;
+const EC_DATA_ABORT_LOWER: u64 = 0x24;
+const EC_DATA_ABORT_SAME: u64 = 0x25;
+const ESR_IL: u64 = 1 << 25;
+const ESR_WNR: u64 = 1 << 6;
+const DFSC_ADDRESS_SIZE: u64 = 0b00_0000;
+const DFSC_TRANSLATION: u64 = 0b00_0100;
+const DFSC_ACCESS_FLAG: u64 = 0b00_1000;
+const DFSC_PERMISSION: u64 = 0b00_1100;
+const DFSC_ALIGNMENT: u64 = 0b10_0001;
+// ANCHOR_END: syndrome
+
+/// The most device accesses one instruction makes: a pair of Q registers,
+/// each as two 64-bit halves.
+pub const MAX_ACCESSES: usize = 4;
+
+// ANCHOR: outcome
+/// What came of an emulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Performed, the registers written and the PC moved on: the device
+    /// accesses made, in order, for `vmtrace` (address, store, answer).
+    Emulated([Option<(u64, bool, Access)>; MAX_ACCESSES]),
+    /// The guest takes a data abort at EL1 instead, as on the A53.
+    Injected,
+    /// The VM must stop, for this reason, at this address.
+    Halt(&'static str, u64),
+}
+// ANCHOR_END: outcome
+
+/// What stops an emulation part way.
+enum Stop {
+    /// The guest takes a data abort at EL1 with this DFSC, for `va`.
+    GuestFault { dfsc: u64, va: u64, write: bool },
+    /// The VM stops, for this reason, at this address.
+    Halt(&'static str, u64),
+}
+
+// ANCHOR: undescribed
+/// Emulate the load or store at the guest's PC whose stage-2 abort at
+/// `ipa` had no syndrome to describe it.
+pub fn undescribed(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64) -> Outcome {
+    let pc = vm.frame.pc;
+    let el0 = vm.frame.pstate & PSTATE_EL_MASK == 0;
+    let Ok(insn) = guest_memory::read_virtual_u32(vm, cpu, pc, el0) else {
+        return Outcome::Halt("MMIO access whose instruction cannot be fetched", ipa);
+    };
+    let op = match load_store::decode(insn) {
+        Ok(op) => op,
+        Err(reason) => return Outcome::Halt(reason, ipa),
+    };
+    let mut el1 = vm.el1_now(cpu);
+    let sp = if el0 || vm.frame.pstate & PSTATE_SP_ELX == 0 {
+        &mut el1.sp_el0
+    } else {
+        &mut el1.sp_el1
+    };
+    let base = if op.rn == SP_OR_ZR {
+        *sp
+    } else {
+        vm.frame.x[op.rn as usize]
+    };
+    let rm_value = match op.offset {
+        Offset::Register { rm, .. } => x_or_zero(vm, rm),
+        Offset::Immediate(_) => 0,
+    };
+    let (address, new_base) = op.address(base, rm_value);
+    let mut fp = matches!(op.bank, Bank::Fp).then(|| vm.fp_now(cpu));
+    let mut loaded = [[0u64; 2]; 2];
+    let mut traced = [None; MAX_ACCESSES];
+    let done = perform(
+        vm,
+        seat,
+        cpu,
+        &op,
+        address,
+        el0,
+        fp.as_ref(),
+        &mut loaded,
+        &mut traced,
+    );
+    if let Err(stop) = done {
+        return match stop {
+            Stop::Halt(what, at) => Outcome::Halt(what, at),
+            Stop::GuestFault { dfsc, va, write } => {
+                inject_data_abort(vm, cpu, dfsc, va, write, el0);
+                Outcome::Injected
+            }
+        };
+    }
+    for (i, rt) in registers(&op).enumerate() {
+        let [low, high] = loaded[i];
+        if !op.load {
+            continue;
+        }
+        match (op.bank, fp.as_mut()) {
+            (Bank::Fp, Some(fp)) => fp.q[rt as usize] = [low, high],
+            (
+                Bank::General {
+                    sign_extend,
+                    sixty_four,
+                },
+                _,
+            ) if rt != SP_OR_ZR => {
+                vm.frame.x[rt as usize] = decode::extend(low, op.bytes, sign_extend, sixty_four);
+            }
+            _ => {}
+        }
+    }
+    if let (Some(fp), true) = (fp, op.load) {
+        vm.set_fp(cpu, &fp);
+    }
+    if let Some(new_base) = new_base {
+        if op.rn == SP_OR_ZR {
+            *sp = new_base;
+            vm.set_el1(cpu, &el1);
+        } else {
+            vm.frame.x[op.rn as usize] = new_base;
+        }
+    }
+    vm.frame.pc += INSTRUCTION_BYTES;
+    vm.exits.decoded += 1;
+    Outcome::Emulated(traced)
+}
+// ANCHOR_END: undescribed
+
+/// The transferred registers, in the order of their accesses.
+fn registers(op: &LoadStore) -> impl Iterator<Item = u8> {
+    core::iter::once(op.rt).chain(op.rt2)
+}
+
+// ANCHOR: perform
+/// Check and perform every access of `op` from `address`, in order,
+/// filling `loaded` (per register: low and high 64 bits). Stage 1 and the
+/// alignment rules are checked for all of them before the first is
+/// performed, as the CPU faults before any access of the instruction.
+#[allow(clippy::too_many_arguments)]
+fn perform(
+    vm: &mut Vm,
+    seat: Seat,
+    cpu: &mut impl Cpu,
+    op: &LoadStore,
+    address: u64,
+    el0: bool,
+    fp: Option<&FpState>,
+    loaded: &mut [[u64; 2]; 2],
+    traced: &mut [Option<(u64, bool, Access)>; MAX_ACCESSES],
+) -> Result<(), Stop> {
+    let chunk = op.bytes.min(WIDEST_ACCESS);
+    let chunks = op.bytes / chunk;
+    let kind = AccessKind {
+        write: !op.load,
+        el0,
+    };
+    // One pass to translate and check, one to perform.
+    let mut ipas = [[0u64; 2]; 2];
+    for (i, _) in registers(op).enumerate() {
+        let at = address.wrapping_add(i as u64 * u64::from(op.bytes));
+        for c in 0..chunks {
+            let va = at.wrapping_add(u64::from(c * chunk));
+            let translation = guest_memory::translate(vm, cpu, va, kind).map_err(|fault| {
+                match stage1_dfsc(fault) {
+                    Some(dfsc) => Stop::GuestFault {
+                        dfsc,
+                        va,
+                        write: kind.write,
+                    },
+                    None => Stop::Halt(fault.name(), va),
+                }
+            })?;
+            let device = matches!(translation.memory, MemoryType::Device(_));
+            // Device memory: each register's access aligned to its size.
+            if (device || translation.alignment_checked) && !at.is_multiple_of(u64::from(op.bytes))
+            {
+                return Err(Stop::GuestFault {
+                    dfsc: DFSC_ALIGNMENT,
+                    va: at,
+                    write: kind.write,
+                });
+            }
+            ipas[i][c as usize] = translation.ipa;
+        }
+    }
+    let mut slots = traced.iter_mut();
+    for (i, rt) in registers(op).enumerate() {
+        for c in 0..chunks as usize {
+            let ipa = ipas[i][c];
+            let value = store_value(vm, op, fp, rt, c);
+            let (value, device) = access(vm, seat, cpu, ipa, chunk, op.load, value)?;
+            loaded[i][c] = value;
+            if let (Some(slot), Some(device)) = (slots.next(), device) {
+                *slot = Some((ipa, !op.load, device));
+            }
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: perform
+
+/// The value a store writes from register `rt` (its `chunk`th 64 bits).
+fn store_value(vm: &Vm, op: &LoadStore, fp: Option<&FpState>, rt: u8, chunk: usize) -> u64 {
+    let value = match (op.bank, fp) {
+        (Bank::Fp, Some(fp)) => fp.q[rt as usize][chunk],
+        _ => x_or_zero(vm, rt),
+    };
+    let bits = u32::from(op.bytes.min(WIDEST_ACCESS)) * u8::BITS;
+    if bits >= u64::BITS {
+        value
+    } else {
+        value & ((1 << bits) - 1)
+    }
+}
+
+/// One access of `bytes` at `ipa`: to the virtual board, or to the VM's
+/// RAM (a pair that crossed out of a device page). The value loaded, and
+/// the device's answer if it was one.
+fn access(
+    vm: &mut Vm,
+    seat: Seat,
+    cpu: &mut impl Cpu,
+    ipa: u64,
+    bytes: u8,
+    load: bool,
+    value: u64,
+) -> Result<(u64, Option<Access>), Stop> {
+    let size = decode::access_size(bytes);
+    if VirtualBoard::claims(ipa) {
+        let access: Option<Access> = {
+            let (board, mut env) = vm.env(seat, cpu);
+            if load {
+                board.read(ipa, size, &mut env)
+            } else {
+                board.write(ipa, size, value, &mut env)
+            }
+        };
+        let access = access.ok_or(Stop::Halt("access outside the VM's RAM and devices", ipa))?;
+        return Ok((if load { access.value } else { 0 }, Some(access)));
+    }
+    let len = usize::from(bytes);
+    let mut buffer = [0u8; WIDEST_ACCESS as usize];
+    let done = if load {
+        GuestRam::of(vm, cpu).is_some_and(|ram| ram.read(ipa, &mut buffer[..len]))
+    } else {
+        buffer = value.to_le_bytes();
+        let config = vm.config.expect("only configured VMs run");
+        guest_memory::write(cpu, config, ipa, &buffer[..len])
+    };
+    if !done {
+        return Err(Stop::Halt(
+            if load {
+                "load outside the VM's RAM and devices"
+            } else {
+                "store outside the VM's RAM and devices"
+            },
+            ipa,
+        ));
+    }
+    Ok((u64::from_le_bytes(buffer), None))
+}
+
+/// Xn, with 31 as the zero register.
+fn x_or_zero(vm: &Vm, n: u8) -> u64 {
+    if n == SP_OR_ZR {
+        0
+    } else {
+        vm.frame.x[n as usize]
+    }
+}
+
+/// The fault status code of a stage-1 fault the guest takes itself, or
+/// `None` for one that would have reached EL2 on the CPU (a walk outside
+/// its RAM is a stage-2 fault) or that the walk does not model.
+fn stage1_dfsc(fault: Stage1Fault) -> Option<u64> {
+    Some(match fault {
+        Stage1Fault::AddressSize(level) => DFSC_ADDRESS_SIZE | u64::from(level),
+        Stage1Fault::Translation(level) => DFSC_TRANSLATION | u64::from(level),
+        Stage1Fault::AccessFlag(level) => DFSC_ACCESS_FLAG | u64::from(level),
+        Stage1Fault::Permission(level) => DFSC_PERMISSION | u64::from(level),
+        Stage1Fault::WalkOutsideRam(_) | Stage1Fault::UnsupportedGranule => return None,
+    })
+}
+
+/// The syndrome of a data abort the guest takes at EL1.
+pub fn data_abort_esr(dfsc: u64, write: bool, el0: bool) -> u64 {
+    let ec = if el0 {
+        EC_DATA_ABORT_LOWER
+    } else {
+        EC_DATA_ABORT_SAME
+    };
+    ec << EC_SHIFT | ESR_IL | if write { ESR_WNR } else { 0 } | dfsc
+}
+
+/// Make the guest take a data abort at EL1 for `va`, as the A53 would
+/// have instead of reaching EL2.
+fn inject_data_abort(vm: &mut Vm, cpu: &mut impl Cpu, dfsc: u64, va: u64, write: bool, el0: bool) {
+    vm.inject_exception(cpu, data_abort_esr(dfsc, write, el0));
+    let mut el1 = vm.el1_now(cpu);
+    el1.far = va;
+    vm.set_el1(cpu, &el1);
+}
