@@ -16,9 +16,11 @@
 //! not allow, or an unaligned one to memory its stage 1 makes Device (or
 //! to any memory with SCTLR_EL1.A set), is a data abort the guest takes at
 //! EL1, with the syndrome and FAR a Cortex-A53 gives. Nothing is performed
-//! then and no register changes. What the architecture leaves
-//! unpredictable, or an instruction that cannot be fetched or is not a
-//! load or store, stops the VM with its one-line report.
+//! then and no register changes. `DC ZVA`, which zeroes a 64-byte block
+//! and also aborts with ISV = 0, is emulated the same way. What the
+//! architecture leaves unpredictable, or an instruction that cannot be
+//! fetched or is not a load or store, stops the VM with its one-line
+//! report.
 
 use super::cpu::Cpu;
 use super::decode;
@@ -55,17 +57,24 @@ const DFSC_PERMISSION: u64 = 0b00_1100;
 const DFSC_ALIGNMENT: u64 = 0b10_0001;
 // ANCHOR_END: syndrome
 
-/// The most device accesses one instruction makes: a pair of Q registers,
-/// each as two 64-bit halves.
-pub const MAX_ACCESSES: usize = 4;
+/// The most device accesses one instruction makes: `DC ZVA`'s block as
+/// 64-bit stores (a pair of Q registers makes four).
+pub const MAX_ACCESSES: usize = (ZVA_BLOCK_BYTES / WIDEST_ACCESS as u64) as usize;
+/// The block `DC ZVA` zeroes on the Cortex-A53: DCZID_EL0.BS = 4, 2^4 words
+/// (a cache line, 64 bytes).
+const ZVA_BLOCK_BYTES: u64 = 64;
 
 // ANCHOR: outcome
+/// The device accesses an emulation made, in order, for `vmtrace`
+/// (address, store, the device's answer).
+pub type Accesses = [Option<(u64, bool, Access)>; MAX_ACCESSES];
+
 /// What came of an emulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Performed, the registers written and the PC moved on: the device
-    /// accesses made, in order, for `vmtrace` (address, store, answer).
-    Emulated([Option<(u64, bool, Access)>; MAX_ACCESSES]),
+    /// Performed, the registers written and the PC moved on; the device
+    /// accesses are in the caller's [`Accesses`].
+    Emulated,
     /// The guest takes a data abort at EL1 instead, as on the A53.
     Injected,
     /// The VM must stop, for this reason, at this address.
@@ -83,13 +92,25 @@ enum Stop {
 
 // ANCHOR: undescribed
 /// Emulate the load or store at the guest's PC whose stage-2 abort at
-/// `ipa` had no syndrome to describe it.
-pub fn undescribed(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64) -> Outcome {
+/// `ipa` had no syndrome to describe it; the device accesses it made go to
+/// `traced`.
+pub fn undescribed(
+    vm: &mut Vm,
+    seat: Seat,
+    cpu: &mut impl Cpu,
+    ipa: u64,
+    traced: &mut Accesses,
+) -> Outcome {
     let pc = vm.frame.pc;
     let el0 = vm.frame.pstate & PSTATE_EL_MASK == 0;
-    let Ok(insn) = guest_memory::read_virtual_u32(vm, cpu, pc, el0) else {
+    // Read as EL1 would: AP never denies EL1 a read, and EL0 may execute
+    // code it may not read (execute-only).
+    let Ok(insn) = guest_memory::read_virtual_u32(vm, cpu, pc, false) else {
         return Outcome::Halt("MMIO access whose instruction cannot be fetched", ipa);
     };
+    if let Some(rt) = load_store::dc_zva(insn) {
+        return zero_block(vm, seat, cpu, x_or_zero(vm, rt), el0, traced);
+    }
     let op = match load_store::decode(insn) {
         Ok(op) => op,
         Err(reason) => return Outcome::Halt(reason, ipa),
@@ -112,7 +133,6 @@ pub fn undescribed(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64) -> Out
     let (address, new_base) = op.address(base, rm_value);
     let mut fp = matches!(op.bank, Bank::Fp).then(|| vm.fp_now(cpu));
     let mut loaded = [[0u64; 2]; 2];
-    let mut traced = [None; MAX_ACCESSES];
     let done = perform(
         vm,
         seat,
@@ -122,7 +142,7 @@ pub fn undescribed(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64) -> Out
         el0,
         fp.as_ref(),
         &mut loaded,
-        &mut traced,
+        traced,
     );
     if let Err(stop) = done {
         return match stop {
@@ -165,9 +185,54 @@ pub fn undescribed(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64) -> Out
     }
     vm.frame.pc += INSTRUCTION_BYTES;
     vm.exits.decoded += 1;
-    Outcome::Emulated(traced)
+    Outcome::Emulated
 }
 // ANCHOR_END: undescribed
+
+// ANCHOR: dc_zva
+/// `DC ZVA` at `va`: zero its 64-byte block. To memory the guest's stage 1
+/// makes Device (all data memory with the MMU off) the A53 raises an
+/// alignment fault at EL1, and so does this; to Normal memory it is eight
+/// 64-bit stores of zero, in address order.
+fn zero_block(
+    vm: &mut Vm,
+    seat: Seat,
+    cpu: &mut impl Cpu,
+    va: u64,
+    el0: bool,
+    traced: &mut Accesses,
+) -> Outcome {
+    let kind = AccessKind { write: true, el0 };
+    let block = va & !(ZVA_BLOCK_BYTES - 1);
+    let translation = match guest_memory::translate(vm, cpu, block, kind) {
+        Ok(translation) => translation,
+        Err(fault) => {
+            return match stage1_dfsc(fault) {
+                Some(dfsc) => {
+                    inject_data_abort(vm, cpu, dfsc, va, true, el0);
+                    Outcome::Injected
+                }
+                None => Outcome::Halt(fault.name(), va),
+            }
+        }
+    };
+    if matches!(translation.memory, MemoryType::Device(_)) {
+        inject_data_abort(vm, cpu, DFSC_ALIGNMENT, va, true, el0);
+        return Outcome::Injected;
+    }
+    for (i, slot) in traced.iter_mut().enumerate() {
+        let ipa = translation.ipa + (i as u64) * u64::from(WIDEST_ACCESS);
+        match access(vm, seat, cpu, ipa, WIDEST_ACCESS, false, 0) {
+            Ok((_, device)) => *slot = device.map(|d| (ipa, true, d)),
+            Err(Stop::Halt(what, at)) => return Outcome::Halt(what, at),
+            Err(Stop::GuestFault { .. }) => unreachable!("`access` only halts"),
+        }
+    }
+    vm.frame.pc += INSTRUCTION_BYTES;
+    vm.exits.decoded += 1;
+    Outcome::Emulated
+}
+// ANCHOR_END: dc_zva
 
 /// The transferred registers, in the order of their accesses.
 fn registers(op: &LoadStore) -> impl Iterator<Item = u8> {
@@ -189,7 +254,7 @@ fn perform(
     el0: bool,
     fp: Option<&FpState>,
     loaded: &mut [[u64; 2]; 2],
-    traced: &mut [Option<(u64, bool, Access)>; MAX_ACCESSES],
+    traced: &mut Accesses,
 ) -> Result<(), Stop> {
     let chunk = op.bytes.min(WIDEST_ACCESS);
     let chunks = op.bytes / chunk;

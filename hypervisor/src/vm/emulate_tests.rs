@@ -261,3 +261,65 @@ fn vmtrace_shows_each_access_and_says_it_was_decoded() {
     assert!(lines[2]
         .starts_with("[vmtrace] (decoded from the instruction at pc 0x80000; 1 decoded so far)"));
 }
+
+/// dc zva, x3.
+const DC_ZVA_X3: u32 = 0xd50b_7423;
+/// ldp w1, w2, [x0] (as LDP_W1_W2_X0_MINUS_4, offset 0).
+const LDP_W1_W2_X0: u32 = 0x2940_0801;
+/// SCTLR_EL1.A: alignment checks on every data access.
+const SCTLR_A: u64 = 1 << 1;
+
+#[test]
+fn dc_zva_zeroes_a_block_of_normal_memory_and_faults_on_device_memory() {
+    // Device (MMU off): the alignment fault, WnR set, FAR = Xt.
+    let (mut hyp, mut cpu) = loaded_at(EL1H);
+    hyp.vms[0].frame.x[3] = ST_C1 + 4;
+    assert_eq!(run(&mut hyp, &mut cpu, DC_ZVA_X3, ST_C1), Next::Resume);
+    assert_eq!(
+        cpu.el1_exception.map(|(esr, ..)| esr),
+        Some(0x25 << 26 | 1 << 25 | 1 << 6 | 0x21)
+    );
+    assert_eq!(cpu.el1.far, ST_C1 + 4);
+    // Normal: the guest maps the timer's page so (page 4 of the tables).
+    let (mut hyp, mut cpu) = with_tables();
+    let normal_timer = 0x3f00_3000 | PAGE | NORMAL;
+    // SAFETY: the fake's RAM is a map.
+    unsafe {
+        crate::vm::cpu::Cpu::copy_to_ram(&mut cpu, POOL + 0x1_2018, &normal_timer.to_le_bytes())
+    };
+    poke_double(&mut hyp, &mut cpu, ST_C1, u64::MAX);
+    poke_double(&mut hyp, &mut cpu, ST_C1 + 8, u64::MAX);
+    hyp.vms[0].frame.x[3] = 0x20_3000 + 0x24;
+    assert_eq!(run(&mut hyp, &mut cpu, DC_ZVA_X3, ST_C1), Next::Resume);
+    // The block 0x3f00_3000..0x3f00_3040 is zero: C1 and C2 among it.
+    assert_eq!(read(&mut hyp, &mut cpu, ST_C1, AccessSize::Double), 0);
+    assert_eq!(read(&mut hyp, &mut cpu, ST_C1 + 8, AccessSize::Word), 0);
+    assert_eq!(
+        (hyp.vms[0].frame.pc, hyp.vms[0].exits.decoded),
+        (ENTRY + 4, 1)
+    );
+}
+
+#[test]
+fn unaligned_to_normal_memory_goes_unless_sctlr_a_says_otherwise() {
+    // The timer's page mapped Normal: an ldp at a 2-byte offset is
+    // performed, as the A53 performs it.
+    let (mut hyp, mut cpu) = with_tables();
+    let normal_timer = 0x3f00_3000 | PAGE | NORMAL;
+    // SAFETY: the fake's RAM is a map.
+    unsafe {
+        crate::vm::cpu::Cpu::copy_to_ram(&mut cpu, POOL + 0x1_2018, &normal_timer.to_le_bytes())
+    };
+    hyp.vms[0].frame.x[0] = 0x20_3000 + 0x12;
+    assert_eq!(run(&mut hyp, &mut cpu, LDP_W1_W2_X0, ST_C1), Next::Resume);
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    // With SCTLR_EL1.A set: the guest's alignment fault instead.
+    hyp.vms[0].frame.pc = ENTRY;
+    hyp.vms[0].frame.pstate = EL1H;
+    hyp.vms[0].el1.sctlr |= SCTLR_A;
+    hyp.vms[0].el1.vbar = VBAR;
+    assert_eq!(run(&mut hyp, &mut cpu, LDP_W1_W2_X0, ST_C1), Next::Resume);
+    assert_eq!(hyp.vms[0].el1.esr, 0x25 << 26 | 1 << 25 | 0x21);
+    assert_eq!(hyp.vms[0].el1.far, 0x20_3012);
+    assert_eq!(hyp.vms[0].frame.pc, VBAR + 0x200);
+}

@@ -541,8 +541,9 @@ fn data_abort(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Next {
         // ISV = 0: a pair, writeback or SIMD&FP register. The instruction
         // says what the syndrome does not.
         let pc = vm.frame.pc;
-        return match emulate::undescribed(vm, seat, cpu, ipa) {
-            Outcome::Emulated(accesses) => {
+        let mut accesses = [None; emulate::MAX_ACCESSES];
+        return match emulate::undescribed(vm, seat, cpu, ipa, &mut accesses) {
+            Outcome::Emulated => {
                 for (ipa, write, access) in accesses.into_iter().flatten() {
                     trace(vm, seat, cpu, ipa, write, access);
                 }

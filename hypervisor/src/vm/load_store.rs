@@ -306,6 +306,18 @@ fn sign_extend(value: u32, bits: u32) -> i64 {
     ((u64::from(value) << shift) as i64) >> shift
 }
 
+/// `DC ZVA, Xt` (SYS #3, C7, C4, #1, Xt): zero a block of memory. Its
+/// encoding with Rt clear, and Rt's field.
+const DC_ZVA: u32 = 0xd50b_7420;
+const DC_ZVA_MASK: u32 = !REGISTER_MASK;
+
+/// If `insn` is `DC ZVA, Xt`, its Xt. A data cache zero by address is a
+/// store for the memory system (an abort reports it with WnR = 1 and ISV =
+/// 0), though not a load or store instruction.
+pub fn dc_zva(insn: u32) -> Option<u8> {
+    (insn & DC_ZVA_MASK == DC_ZVA).then_some((insn & REGISTER_MASK) as u8)
+}
+
 // ANCHOR: address
 impl LoadStore {
     /// Whether the base register is written back.
@@ -567,6 +579,10 @@ mod tests {
         assert_eq!(decode(0xc85f7c20), Err(NOT_EMULATED));
         assert_eq!(decode(0xc8dffc20), Err(NOT_EMULATED));
         assert_eq!(decode(0xf9800000), Err(NOT_EMULATED));
+        // dc zva, x3 is not a load or store, but known to `dc_zva`.
+        assert_eq!(decode(0xd50b7423), Err(NOT_LOAD_STORE));
+        assert_eq!(dc_zva(0xd50b7423), Some(3));
+        assert_eq!(dc_zva(0xd508_7423), None, "dc ivac is another");
         // nop; add x0, x0, #1; b .
         assert_eq!(decode(0xd503201f), Err(NOT_LOAD_STORE));
         assert_eq!(decode(0x91000400), Err(NOT_LOAD_STORE));
