@@ -16,8 +16,9 @@
 //! not allow, or an unaligned one to memory its stage 1 makes Device (or
 //! to any memory with SCTLR_EL1.A set), is a data abort the guest takes at
 //! EL1, with the syndrome and FAR a Cortex-A53 gives. Nothing is performed
-//! then and no register changes. `DC ZVA`, which zeroes a 64-byte block
-//! and also aborts with ISV = 0, is emulated the same way. What the
+//! then and no register changes. `DC ZVA`, which zeroes a 64-byte block,
+//! and the exclusives, which the BCM2837's bus does not support, abort
+//! with ISV = 0 too, and are done as the A53 does them. What the
 //! architecture leaves unpredictable, or an instruction that cannot be
 //! fetched or is not a load or store, stops the VM with its one-line
 //! report.
@@ -26,7 +27,7 @@ use super::cpu::Cpu;
 use super::decode;
 use super::guest::{Seat, Vm};
 use super::guest_memory::{self, GuestRam};
-use super::load_store::{self, Bank, LoadStore, Offset};
+use super::load_store::{self, Bank, Exclusive, LoadStore, Offset};
 use super::stage1::{AccessKind, MemoryType, Stage1Fault};
 use crate::arch::aarch64::vcpu::FpState;
 use crate::emu::{Access, VirtualBoard};
@@ -55,6 +56,10 @@ const DFSC_TRANSLATION: u64 = 0b00_0100;
 const DFSC_ACCESS_FLAG: u64 = 0b00_1000;
 const DFSC_PERMISSION: u64 = 0b00_1100;
 const DFSC_ALIGNMENT: u64 = 0b10_0001;
+/// IMPLEMENTATION DEFINED fault: unsupported exclusive access (the A53's).
+const DFSC_UNSUPPORTED_EXCLUSIVE: u64 = 0b11_0101;
+/// What a failed store-exclusive writes to Ws.
+const STORE_EXCLUSIVE_FAILED: u64 = 1;
 // ANCHOR_END: syndrome
 
 /// The most device accesses one instruction makes: `DC ZVA`'s block as
@@ -110,6 +115,11 @@ pub fn undescribed(
     };
     if let Some(rt) = load_store::dc_zva(insn) {
         return zero_block(vm, seat, cpu, x_or_zero(vm, rt), el0, traced);
+    }
+    match load_store::exclusive(insn) {
+        Some(Ok(ex)) => return exclusive(vm, seat, cpu, &ex, el0, traced),
+        Some(Err(reason)) => return Outcome::Halt(reason, ipa),
+        None => {}
     }
     let op = match load_store::decode(insn) {
         Ok(op) => op,
@@ -188,6 +198,86 @@ pub fn undescribed(
     Outcome::Emulated
 }
 // ANCHOR_END: undescribed
+
+// ANCHOR: exclusive
+/// A load- or store-exclusive to a device, as a Cortex-A53 on the BCM2837
+/// performs it. The A53 sends an exclusive access to Device or
+/// non-cacheable memory to the bus as one (ARLOCK/AWLOCK); the BCM2837's
+/// peripherals do not support exclusives and answer OKAY, not EXOKAY. For
+/// a load that is a data abort with the IMPLEMENTATION DEFINED status
+/// 0b110101, unsupported exclusive access (Cortex-A53 TRM, the L1 data
+/// memory system's exclusive monitor). For a store, an AXI slave without
+/// exclusive support performs the write as an ordinary one, and the OKAY
+/// makes the store-exclusive report failure: status 1 in Ws. Stage 1 and
+/// alignment come first: an exclusive must be aligned to its whole size,
+/// whatever the memory type.
+fn exclusive(
+    vm: &mut Vm,
+    seat: Seat,
+    cpu: &mut impl Cpu,
+    ex: &Exclusive,
+    el0: bool,
+    traced: &mut Accesses,
+) -> Outcome {
+    let el1 = vm.el1_now(cpu);
+    let base = if ex.rn == SP_OR_ZR {
+        if el0 || vm.frame.pstate & PSTATE_SP_ELX == 0 {
+            el1.sp_el0
+        } else {
+            el1.sp_el1
+        }
+    } else {
+        vm.frame.x[ex.rn as usize]
+    };
+    let registers = core::iter::once(ex.rt).chain(ex.rt2);
+    let total = u64::from(ex.bytes) * registers.clone().count() as u64;
+    let kind = AccessKind {
+        write: !ex.load,
+        el0,
+    };
+    let translation = match guest_memory::translate(vm, cpu, base, kind) {
+        Ok(translation) => translation,
+        Err(fault) => {
+            return match stage1_dfsc(fault) {
+                Some(dfsc) => {
+                    inject_data_abort(vm, cpu, dfsc, base, kind.write, el0);
+                    Outcome::Injected
+                }
+                None => Outcome::Halt(fault.name(), base),
+            }
+        }
+    };
+    if !base.is_multiple_of(total) {
+        inject_data_abort(vm, cpu, DFSC_ALIGNMENT, base, kind.write, el0);
+        return Outcome::Injected;
+    }
+    if ex.load {
+        inject_data_abort(vm, cpu, DFSC_UNSUPPORTED_EXCLUSIVE, base, false, el0);
+        return Outcome::Injected;
+    }
+    let mut slots = traced.iter_mut();
+    for (i, rt) in registers.enumerate() {
+        let ipa = translation.ipa + i as u64 * u64::from(ex.bytes);
+        let bits = u32::from(ex.bytes) * u8::BITS;
+        let value = x_or_zero(vm, rt) & (u64::MAX >> (u64::BITS - bits));
+        match access(vm, seat, cpu, ipa, ex.bytes, false, value) {
+            Ok((_, device)) => {
+                if let (Some(slot), Some(device)) = (slots.next(), device) {
+                    *slot = Some((ipa, true, device));
+                }
+            }
+            Err(Stop::Halt(what, at)) => return Outcome::Halt(what, at),
+            Err(Stop::GuestFault { .. }) => unreachable!("`access` only halts"),
+        }
+    }
+    if ex.rs != SP_OR_ZR {
+        vm.frame.x[ex.rs as usize] = STORE_EXCLUSIVE_FAILED;
+    }
+    vm.frame.pc += INSTRUCTION_BYTES;
+    vm.exits.decoded += 1;
+    Outcome::Emulated
+}
+// ANCHOR_END: exclusive
 
 // ANCHOR: dc_zva
 /// `DC ZVA` at `va`: zero its 64-byte block. To memory the guest's stage 1

@@ -323,3 +323,37 @@ fn unaligned_to_normal_memory_goes_unless_sctlr_a_says_otherwise() {
     assert_eq!(hyp.vms[0].el1.far, 0x20_3012);
     assert_eq!(hyp.vms[0].frame.pc, VBAR + 0x200);
 }
+
+/// ldxr x0, [x1] and stxr w3, x4, [x5] (llvm-mc).
+const LDXR_X0_X1: u32 = 0xc85f_7c20;
+const STXR_W3_X4_X5: u32 = 0xc803_7ca4;
+
+#[test]
+fn exclusives_on_a_device_do_what_the_bcm2837_bus_makes_of_them() {
+    // A load-exclusive: the bus answers OKAY, not EXOKAY, and the A53
+    // takes a data abort with the unsupported-exclusive status 0x35.
+    let (mut hyp, mut cpu) = loaded_at(EL1H);
+    hyp.vms[0].frame.x[1] = ST_C1;
+    hyp.vms[0].frame.x[0] = 0x1234;
+    assert_eq!(run(&mut hyp, &mut cpu, LDXR_X0_X1, ST_C1), Next::Resume);
+    assert_eq!(
+        cpu.el1_exception.map(|(esr, ..)| esr),
+        Some(0x25 << 26 | 1 << 25 | 0x35)
+    );
+    assert_eq!(hyp.vms[0].frame.x[0], 0x1234, "nothing loaded");
+    // A store-exclusive: written as an ordinary store, reported failed.
+    let (mut hyp, mut cpu) = machine(1);
+    (hyp.vms[0].frame.x[4], hyp.vms[0].frame.x[5]) = (0x55, ST_C1);
+    assert_eq!(run(&mut hyp, &mut cpu, STXR_W3_X4_X5, ST_C1), Next::Resume);
+    assert_eq!(read(&mut hyp, &mut cpu, ST_C1, AccessSize::Word), 0x55);
+    assert_eq!(hyp.vms[0].frame.x[3], 1, "status: failed");
+    assert_eq!(hyp.vms[0].frame.pc, ENTRY + 4);
+    // Unaligned: the alignment fault, whatever the memory type.
+    let (mut hyp, mut cpu) = loaded_at(EL1H);
+    hyp.vms[0].frame.x[5] = ST_C1 + 4;
+    run(&mut hyp, &mut cpu, STXR_W3_X4_X5, ST_C1 + 4);
+    assert_eq!(
+        cpu.el1_exception.map(|(esr, ..)| esr),
+        Some(0x25 << 26 | 1 << 25 | 1 << 6 | 0x21)
+    );
+}

@@ -3,7 +3,7 @@
 //! register pairs (LDP, STP, LDPSW, LDNP, STNP), the single-register forms
 //! with pre- or post-index writeback, and every SIMD&FP load and store of
 //! one or two registers (B, H, S, D, Q) with an immediate or a register
-//! offset. What the decoder gives back says which registers, how wide,
+//! offset; also the exclusives ([`exclusive`]) and `DC ZVA` ([`dc_zva`]). What the decoder gives back says which registers, how wide,
 //! where (base, offset, writeback) and in which order the accesses go;
 //! `vm::emulate` performs them.
 //!
@@ -144,7 +144,7 @@ const UNALLOCATED: Refusal = "MMIO access by an unallocated load/store encoding"
 const UNPREDICTABLE: Refusal =
     "MMIO access by a CONSTRAINED UNPREDICTABLE load/store (writeback base or pair register overlap)";
 const NOT_EMULATED: Refusal =
-    "MMIO access by an exclusive, acquire/release, literal, structure, unprivileged or prefetch form";
+    "MMIO access by an acquire/release, literal, structure, unprivileged or prefetch form";
 
 // ANCHOR: decode
 /// Decode `insn`, or say why it is not a load or store emulated here.
@@ -157,8 +157,9 @@ pub fn decode(insn: u32) -> Result<LoadStore, Refusal> {
     match op {
         PAIR_OP => pair(insn),
         SINGLE_OP => single(insn),
-        // Bits 29:28 = 00: exclusives, acquire/release and SIMD structure
-        // loads and stores; 01: literal loads. Not emulated.
+        // Bits 29:28 = 00: exclusives (see `exclusive`), acquire/release
+        // and SIMD structure loads and stores; 01: literal loads. Not
+        // emulated from here.
         0b001 | 0b011 => Err(NOT_EMULATED),
         _ => Err(NOT_LOAD_STORE),
     }
@@ -305,6 +306,74 @@ fn sign_extend(value: u32, bits: u32) -> i64 {
     let shift = u64::BITS - bits;
     ((u64::from(value) << shift) as i64) >> shift
 }
+
+// ANCHOR: exclusive
+/// A load- or store-exclusive of one register or a pair (LDXR, LDAXR,
+/// STXR, STLXR, LDXP, STXP and their byte and halfword forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exclusive {
+    /// A load (else a store).
+    pub load: bool,
+    /// Bytes per register: 1, 2, 4 or 8.
+    pub bytes: u8,
+    /// A store's status register Ws (31 is WZR).
+    pub rs: u8,
+    /// The (first) register.
+    pub rt: u8,
+    /// The second register of a pair.
+    pub rt2: Option<u8>,
+    /// The base; 31 is SP.
+    pub rn: u8,
+}
+
+/// The load/store exclusive group: bits 29:24 = 0b001000; o2 (bit 23)
+/// clear (set is LDAR/STLR and, from ARMv8.1, LORegion and CAS), o1 (bit
+/// 21) a pair (CASP, ARMv8.1, with a size of 8 or 16 bits).
+const EXCLUSIVE_GROUP_SHIFT: u32 = 24;
+const EXCLUSIVE_GROUP_MASK: u32 = 0x3f;
+const EXCLUSIVE_GROUP: u32 = 0b00_1000;
+const EXCLUSIVE_O2_BIT: u32 = 23;
+const EXCLUSIVE_L_BIT: u32 = 22;
+const EXCLUSIVE_O1_BIT: u32 = 21;
+const RS_SHIFT: u32 = 16;
+
+/// If `insn` is a load- or store-exclusive, what it does; an error for its
+/// unallocated and CONSTRAINED UNPREDICTABLE encodings (a status register
+/// that is a transferred register or the base, a pair load into one
+/// register twice).
+pub fn exclusive(insn: u32) -> Option<Result<Exclusive, Refusal>> {
+    let bit = |n: u32| (insn >> n) & 1 == 1;
+    if (insn >> EXCLUSIVE_GROUP_SHIFT) & EXCLUSIVE_GROUP_MASK != EXCLUSIVE_GROUP
+        || bit(EXCLUSIVE_O2_BIT)
+    {
+        return None;
+    }
+    let size = insn >> SIZE_SHIFT;
+    let pair = bit(EXCLUSIVE_O1_BIT);
+    if pair && size < 2 {
+        return Some(Err(UNALLOCATED));
+    }
+    let (rt, rt2, rn) = registers(insn);
+    let access = Exclusive {
+        load: bit(EXCLUSIVE_L_BIT),
+        bytes: 1 << size,
+        rs: ((insn >> RS_SHIFT) & REGISTER_MASK) as u8,
+        rt,
+        rt2: pair.then_some(rt2),
+        rn,
+    };
+    let unpredictable = if access.load {
+        pair && rt == rt2
+    } else {
+        access.rs == rt || access.rt2 == Some(access.rs) || (access.rs == rn && rn != SP_OR_ZR)
+    };
+    Some(if unpredictable {
+        Err(UNPREDICTABLE)
+    } else {
+        Ok(access)
+    })
+}
+// ANCHOR_END: exclusive
 
 /// `DC ZVA, Xt` (SYS #3, C7, C4, #1, Xt): zero a block of memory. Its
 /// encoding with Rt clear, and Rt's field.
@@ -579,6 +648,21 @@ mod tests {
         assert_eq!(decode(0xc85f7c20), Err(NOT_EMULATED));
         assert_eq!(decode(0xc8dffc20), Err(NOT_EMULATED));
         assert_eq!(decode(0xf9800000), Err(NOT_EMULATED));
+        // Exclusives, from llvm-mc: ldxr x0, [x1]; stxr w3, x4, [x5];
+        // ldxp x1, x2, [x3]; stxrh w1, w2, [x3]; ldaxr w2, [sp].
+        let ldxr = exclusive(0xc85f7c20).unwrap().unwrap();
+        assert_eq!((ldxr.load, ldxr.bytes, ldxr.rt, ldxr.rn), (true, 8, 0, 1));
+        let stxr = exclusive(0xc8037ca4).unwrap().unwrap();
+        assert_eq!((stxr.load, stxr.rs, stxr.rt, stxr.rn), (false, 3, 4, 5));
+        let ldxp = exclusive(0xc87f0861).unwrap().unwrap();
+        assert_eq!((ldxp.rt, ldxp.rt2, ldxp.bytes), (1, Some(2), 8));
+        assert_eq!(exclusive(0x48017c62).unwrap().unwrap().bytes, 2);
+        assert_eq!(exclusive(0x885fffe2).unwrap().unwrap().rn, 31);
+        // stxr w4, x4, [x5]: the status is the stored register.
+        assert_eq!(exclusive(0xc8047ca4), Some(Err(UNPREDICTABLE)));
+        // ldxp x1, x1, [x3]; ldar x0, [x1] is not in this group.
+        assert_eq!(exclusive(0xc87f0461), Some(Err(UNPREDICTABLE)));
+        assert_eq!(exclusive(0xc8dffc20), None);
         // dc zva, x3 is not a load or store, but known to `dc_zva`.
         assert_eq!(decode(0xd50b7423), Err(NOT_LOAD_STORE));
         assert_eq!(dc_zva(0xd50b7423), Some(3));
