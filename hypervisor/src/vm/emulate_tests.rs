@@ -68,7 +68,7 @@ fn a_pair_is_two_accesses_in_order() {
 
 #[test]
 fn a_writeback_moves_the_base_after_the_access() {
-    // U-Boot's mw.l: str w1, [x0], #4.
+    // The form of U-Boot's mw.l loop (str w21, [x2], #4): str w1, [x0], #4.
     let (mut hyp, mut cpu) = machine(1);
     (hyp.vms[0].frame.x[0], hyp.vms[0].frame.x[1]) = (ST_C1, 0xffff_ffff_0000_0001);
     run(&mut hyp, &mut cpu, STR_W1_X0_POST_4, ST_C1);

@@ -678,7 +678,7 @@ mod tests {
 
     #[test]
     fn known_encodings_from_the_assembler() {
-        // str w1, [x0], #4  (post-index: U-Boot's mw.l loop)
+        // str w1, [x0], #4  (post-index, the form of U-Boot's mw.l loop)
         let a = decode(0xb8004401).unwrap();
         assert_eq!((a.load, a.bytes, a.rt, a.rn), (false, 4, 1, 0));
         assert_eq!((a.offset, a.index), (Offset::Immediate(4), Index::Post));
