@@ -28,7 +28,7 @@ use super::decode;
 use super::guest::{Seat, Vm};
 use super::guest_memory::{self, GuestRam};
 use super::load_store::{self, Bank, Exclusive, LoadStore, Offset};
-use super::stage1::{AccessKind, MemoryType, Stage1Fault};
+use super::stage1::{AccessKind, MemoryType, Stage1Fault, Translation};
 use crate::arch::aarch64::vcpu::FpState;
 use crate::emu::{Access, VirtualBoard};
 
@@ -106,296 +106,297 @@ pub fn undescribed(
     ipa: u64,
     traced: &mut Accesses,
 ) -> Outcome {
-    let pc = vm.frame.pc;
     let el0 = vm.frame.pstate & PSTATE_EL_MASK == 0;
     // Read as EL1 would: AP never denies EL1 a read, and EL0 may execute
     // code it may not read (execute-only).
-    let Ok(insn) = guest_memory::read_virtual_u32(vm, cpu, pc, false) else {
+    let Ok(insn) = guest_memory::read_virtual_u32(vm, cpu, vm.frame.pc, false) else {
         return Outcome::Halt("MMIO access whose instruction cannot be fetched", ipa);
     };
-    if let Some(rt) = load_store::dc_zva(insn) {
-        return zero_block(vm, seat, cpu, x_or_zero(vm, rt), el0, traced);
-    }
-    match load_store::exclusive(insn) {
-        Some(Ok(ex)) => return exclusive(vm, seat, cpu, &ex, el0, traced),
-        Some(Err(reason)) => return Outcome::Halt(reason, ipa),
-        None => {}
-    }
-    let op = match load_store::decode(insn) {
-        Ok(op) => op,
-        Err(reason) => return Outcome::Halt(reason, ipa),
-    };
-    let mut el1 = vm.el1_now(cpu);
-    let sp = if el0 || vm.frame.pstate & PSTATE_SP_ELX == 0 {
-        &mut el1.sp_el0
+    let mut guest = Guest { vm, seat, cpu, el0 };
+    let done = if let Some(rt) = load_store::dc_zva(insn) {
+        let va = guest.x_or_zero(rt);
+        guest.zero_block(va, traced)
+    } else if let Some(exclusive) = load_store::exclusive(insn) {
+        match exclusive {
+            Ok(ex) => guest.exclusive(&ex, traced),
+            Err(reason) => Err(Stop::Halt(reason, ipa)),
+        }
     } else {
-        &mut el1.sp_el1
-    };
-    let base = if op.rn == SP_OR_ZR {
-        *sp
-    } else {
-        vm.frame.x[op.rn as usize]
-    };
-    let rm_value = match op.offset {
-        Offset::Register { rm, .. } => x_or_zero(vm, rm),
-        Offset::Immediate(_) => 0,
-    };
-    let (address, new_base) = op.address(base, rm_value);
-    let mut fp = matches!(op.bank, Bank::Fp).then(|| vm.fp_now(cpu));
-    let mut loaded = [[0u64; 2]; 2];
-    let done = perform(
-        vm,
-        seat,
-        cpu,
-        &op,
-        address,
-        el0,
-        fp.as_ref(),
-        &mut loaded,
-        traced,
-    );
-    if let Err(stop) = done {
-        return match stop {
-            Stop::Halt(what, at) => Outcome::Halt(what, at),
-            Stop::GuestFault { dfsc, va, write } => {
-                inject_data_abort(vm, cpu, dfsc, va, write, el0);
-                Outcome::Injected
-            }
-        };
-    }
-    for (i, rt) in registers(&op).enumerate() {
-        let [low, high] = loaded[i];
-        if !op.load {
-            continue;
+        match load_store::decode(insn) {
+            Ok(op) => guest.load_store(&op, traced),
+            Err(reason) => Err(Stop::Halt(reason, ipa)),
         }
-        match (op.bank, fp.as_mut()) {
-            (Bank::Fp, Some(fp)) => fp.q[rt as usize] = [low, high],
-            (
-                Bank::General {
-                    sign_extend,
-                    sixty_four,
-                },
-                _,
-            ) if rt != SP_OR_ZR => {
-                vm.frame.x[rt as usize] = decode::extend(low, op.bytes, sign_extend, sixty_four);
-            }
-            _ => {}
+    };
+    match done {
+        Ok(()) => {
+            guest.vm.frame.pc += INSTRUCTION_BYTES;
+            guest.vm.exits.decoded += 1;
+            Outcome::Emulated
+        }
+        Err(Stop::Halt(what, at)) => Outcome::Halt(what, at),
+        Err(Stop::GuestFault { dfsc, va, write }) => {
+            guest.inject_data_abort(dfsc, va, write);
+            Outcome::Injected
         }
     }
-    if let (Some(fp), true) = (fp, op.load) {
-        vm.set_fp(cpu, &fp);
-    }
-    if let Some(new_base) = new_base {
-        if op.rn == SP_OR_ZR {
-            *sp = new_base;
-            vm.set_el1(cpu, &el1);
-        } else {
-            vm.frame.x[op.rn as usize] = new_base;
-        }
-    }
-    vm.frame.pc += INSTRUCTION_BYTES;
-    vm.exits.decoded += 1;
-    Outcome::Emulated
 }
 // ANCHOR_END: undescribed
 
-// ANCHOR: exclusive
-/// A load- or store-exclusive to a device, as a Cortex-A53 on the BCM2837
-/// performs it. The A53 sends an exclusive access to Device or
-/// non-cacheable memory to the bus as one (ARLOCK/AWLOCK); the BCM2837's
-/// peripherals do not support exclusives and answer OKAY, not EXOKAY. For
-/// a load that is a data abort with the IMPLEMENTATION DEFINED status
-/// 0b110101, unsupported exclusive access (Cortex-A53 TRM, the L1 data
-/// memory system's exclusive monitor). For a store, an AXI slave without
-/// exclusive support performs the write as an ordinary one, and the OKAY
-/// makes the store-exclusive report failure: status 1 in Ws. Stage 1 and
-/// alignment come first: an exclusive must be aligned to its whole size,
-/// whatever the memory type.
-fn exclusive(
-    vm: &mut Vm,
+/// The VM being emulated for, where it sits, the CPU, and whether the
+/// access came from EL0.
+struct Guest<'a, C: Cpu> {
+    vm: &'a mut Vm,
     seat: Seat,
-    cpu: &mut impl Cpu,
-    ex: &Exclusive,
+    cpu: &'a mut C,
     el0: bool,
-    traced: &mut Accesses,
-) -> Outcome {
-    let el1 = vm.el1_now(cpu);
-    let base = if ex.rn == SP_OR_ZR {
-        if el0 || vm.frame.pstate & PSTATE_SP_ELX == 0 {
-            el1.sp_el0
-        } else {
-            el1.sp_el1
-        }
-    } else {
-        vm.frame.x[ex.rn as usize]
-    };
-    let registers = core::iter::once(ex.rt).chain(ex.rt2);
-    let total = u64::from(ex.bytes) * registers.clone().count() as u64;
-    let kind = AccessKind {
-        write: !ex.load,
-        el0,
-    };
-    let translation = match guest_memory::translate(vm, cpu, base, kind) {
-        Ok(translation) => translation,
-        Err(fault) => {
-            return match stage1_dfsc(fault) {
-                Some(dfsc) => {
-                    inject_data_abort(vm, cpu, dfsc, base, kind.write, el0);
-                    Outcome::Injected
-                }
-                None => Outcome::Halt(fault.name(), base),
-            }
-        }
-    };
-    if !base.is_multiple_of(total) {
-        inject_data_abort(vm, cpu, DFSC_ALIGNMENT, base, kind.write, el0);
-        return Outcome::Injected;
-    }
-    if ex.load {
-        inject_data_abort(vm, cpu, DFSC_UNSUPPORTED_EXCLUSIVE, base, false, el0);
-        return Outcome::Injected;
-    }
-    let mut slots = traced.iter_mut();
-    for (i, rt) in registers.enumerate() {
-        let ipa = translation.ipa + i as u64 * u64::from(ex.bytes);
-        let bits = u32::from(ex.bytes) * u8::BITS;
-        let value = x_or_zero(vm, rt) & (u64::MAX >> (u64::BITS - bits));
-        match access(vm, seat, cpu, ipa, ex.bytes, false, value) {
-            Ok((_, device)) => {
-                if let (Some(slot), Some(device)) = (slots.next(), device) {
-                    *slot = Some((ipa, true, device));
-                }
-            }
-            Err(Stop::Halt(what, at)) => return Outcome::Halt(what, at),
-            Err(Stop::GuestFault { .. }) => unreachable!("`access` only halts"),
-        }
-    }
-    if ex.rs != SP_OR_ZR {
-        vm.frame.x[ex.rs as usize] = STORE_EXCLUSIVE_FAILED;
-    }
-    vm.frame.pc += INSTRUCTION_BYTES;
-    vm.exits.decoded += 1;
-    Outcome::Emulated
 }
-// ANCHOR_END: exclusive
 
-// ANCHOR: dc_zva
-/// `DC ZVA` at `va`: zero its 64-byte block. To memory the guest's stage 1
-/// makes Device (all data memory with the MMU off) the A53 raises an
-/// alignment fault at EL1, and so does this; to Normal memory it is eight
-/// 64-bit stores of zero, in address order.
-fn zero_block(
-    vm: &mut Vm,
-    seat: Seat,
-    cpu: &mut impl Cpu,
-    va: u64,
-    el0: bool,
-    traced: &mut Accesses,
-) -> Outcome {
-    let kind = AccessKind { write: true, el0 };
-    let block = va & !(ZVA_BLOCK_BYTES - 1);
-    let translation = match guest_memory::translate(vm, cpu, block, kind) {
-        Ok(translation) => translation,
-        Err(fault) => {
-            return match stage1_dfsc(fault) {
-                Some(dfsc) => {
-                    inject_data_abort(vm, cpu, dfsc, va, true, el0);
-                    Outcome::Injected
+impl<C: Cpu> Guest<'_, C> {
+    // ANCHOR: load_store
+    /// A load or store of one or two registers: address, accesses, the
+    /// loaded registers, writeback.
+    fn load_store(&mut self, op: &LoadStore, traced: &mut Accesses) -> Result<(), Stop> {
+        let base = self.base(op.rn);
+        let rm_value = match op.offset {
+            Offset::Register { rm, .. } => self.x_or_zero(rm),
+            Offset::Immediate(_) => 0,
+        };
+        let (address, new_base) = op.address(base, rm_value);
+        let mut fp = matches!(op.bank, Bank::Fp).then(|| self.vm.fp_now(self.cpu));
+        let loaded = self.perform(op, address, fp.as_ref(), traced)?;
+        if op.load {
+            for (i, rt) in registers(op).enumerate() {
+                let [low, high] = loaded[i];
+                match (op.bank, fp.as_mut()) {
+                    (Bank::Fp, Some(fp)) => fp.q[rt as usize] = [low, high],
+                    (
+                        Bank::General {
+                            sign_extend,
+                            sixty_four,
+                        },
+                        _,
+                    ) if rt != SP_OR_ZR => {
+                        let value = decode::extend(low, op.bytes, sign_extend, sixty_four);
+                        self.vm.frame.x[rt as usize] = value;
+                    }
+                    _ => {}
                 }
-                None => Outcome::Halt(fault.name(), va),
+            }
+            if let Some(fp) = fp {
+                self.vm.set_fp(self.cpu, &fp);
             }
         }
-    };
-    if matches!(translation.memory, MemoryType::Device(_)) {
-        inject_data_abort(vm, cpu, DFSC_ALIGNMENT, va, true, el0);
-        return Outcome::Injected;
+        if let Some(new_base) = new_base {
+            self.set_base(op.rn, new_base);
+        }
+        Ok(())
     }
-    for (i, slot) in traced.iter_mut().enumerate() {
-        let ipa = translation.ipa + (i as u64) * u64::from(WIDEST_ACCESS);
-        match access(vm, seat, cpu, ipa, WIDEST_ACCESS, false, 0) {
-            Ok((_, device)) => *slot = device.map(|d| (ipa, true, d)),
-            Err(Stop::Halt(what, at)) => return Outcome::Halt(what, at),
-            Err(Stop::GuestFault { .. }) => unreachable!("`access` only halts"),
+    // ANCHOR_END: load_store
+
+    // ANCHOR: perform
+    /// Check and perform every access of `op` from `address`, in order;
+    /// what each register loaded (low and high 64 bits). Stage 1 and the
+    /// alignment rules are checked for all of them before the first is
+    /// performed, as the CPU faults before any access of the instruction.
+    fn perform(
+        &mut self,
+        op: &LoadStore,
+        address: u64,
+        fp: Option<&FpState>,
+        traced: &mut Accesses,
+    ) -> Result<[[u64; 2]; 2], Stop> {
+        let chunk = op.bytes.min(WIDEST_ACCESS);
+        let chunks = usize::from(op.bytes / chunk);
+        let write = !op.load;
+        // One pass to translate and check, one to perform.
+        let mut ipas = [[0u64; 2]; 2];
+        for (i, _) in registers(op).enumerate() {
+            let at = address.wrapping_add(i as u64 * u64::from(op.bytes));
+            for (c, ipa) in ipas[i].iter_mut().enumerate().take(chunks) {
+                let va = at.wrapping_add((c * usize::from(chunk)) as u64);
+                let translation = self.stage1(va, write)?;
+                let device = matches!(translation.memory, MemoryType::Device(_));
+                // Device memory: each register's access aligned to its size.
+                if (device || translation.alignment_checked)
+                    && !at.is_multiple_of(u64::from(op.bytes))
+                {
+                    return Err(Stop::GuestFault {
+                        dfsc: DFSC_ALIGNMENT,
+                        va: at,
+                        write,
+                    });
+                }
+                *ipa = translation.ipa;
+            }
+        }
+        let mut loaded = [[0u64; 2]; 2];
+        let mut slots = traced.iter_mut();
+        for (i, rt) in registers(op).enumerate() {
+            for c in 0..chunks {
+                let ipa = ipas[i][c];
+                let value = store_value(self.vm, op, fp, rt, c);
+                let (value, device) = self.access(ipa, chunk, op.load, value)?;
+                loaded[i][c] = value;
+                if let (Some(slot), Some(device)) = (slots.next(), device) {
+                    *slot = Some((ipa, write, device));
+                }
+            }
+        }
+        Ok(loaded)
+    }
+    // ANCHOR_END: perform
+
+    // ANCHOR: exclusive
+    /// A load- or store-exclusive to a device, as a Cortex-A53 on the
+    /// BCM2837 performs it. The A53 sends an exclusive access to Device or
+    /// non-cacheable memory to the bus as one (ARLOCK/AWLOCK); the
+    /// BCM2837's peripherals do not support exclusives and answer OKAY, not
+    /// EXOKAY. For a load that is a data abort with the IMPLEMENTATION
+    /// DEFINED status 0b110101, unsupported exclusive access (Cortex-A53
+    /// TRM, the L1 data memory system's exclusive monitor). For a store, an
+    /// AXI slave without exclusive support performs the write as an
+    /// ordinary one, and the OKAY makes the store-exclusive report failure:
+    /// status 1 in Ws. Stage 1 and alignment come first: an exclusive must
+    /// be aligned to its whole size, whatever the memory type.
+    fn exclusive(&mut self, ex: &Exclusive, traced: &mut Accesses) -> Result<(), Stop> {
+        let base = self.base(ex.rn);
+        let registers = core::iter::once(ex.rt).chain(ex.rt2);
+        let total = u64::from(ex.bytes) * registers.clone().count() as u64;
+        let write = !ex.load;
+        let translation = self.stage1(base, write)?;
+        let fault = |dfsc| Stop::GuestFault {
+            dfsc,
+            va: base,
+            write,
+        };
+        if !base.is_multiple_of(total) {
+            return Err(fault(DFSC_ALIGNMENT));
+        }
+        if ex.load {
+            return Err(fault(DFSC_UNSUPPORTED_EXCLUSIVE));
+        }
+        let mut slots = traced.iter_mut();
+        for (i, rt) in registers.enumerate() {
+            let ipa = translation.ipa + i as u64 * u64::from(ex.bytes);
+            let bits = u32::from(ex.bytes) * u8::BITS;
+            let value = self.x_or_zero(rt) & (u64::MAX >> (u64::BITS - bits));
+            let (_, device) = self.access(ipa, ex.bytes, false, value)?;
+            if let (Some(slot), Some(device)) = (slots.next(), device) {
+                *slot = Some((ipa, true, device));
+            }
+        }
+        if ex.rs != SP_OR_ZR {
+            self.vm.frame.x[ex.rs as usize] = STORE_EXCLUSIVE_FAILED;
+        }
+        Ok(())
+    }
+    // ANCHOR_END: exclusive
+
+    // ANCHOR: dc_zva
+    /// `DC ZVA` at `va`: zero its 64-byte block. To memory the guest's
+    /// stage 1 makes Device (all data memory with the MMU off) the A53
+    /// raises an alignment fault at EL1, and so does this; to Normal memory
+    /// it is eight 64-bit stores of zero, in address order.
+    fn zero_block(&mut self, va: u64, traced: &mut Accesses) -> Result<(), Stop> {
+        let block = va & !(ZVA_BLOCK_BYTES - 1);
+        let translation = self.stage1(block, true)?;
+        if matches!(translation.memory, MemoryType::Device(_)) {
+            return Err(Stop::GuestFault {
+                dfsc: DFSC_ALIGNMENT,
+                va,
+                write: true,
+            });
+        }
+        for (i, slot) in traced.iter_mut().enumerate() {
+            let ipa = translation.ipa + (i as u64) * u64::from(WIDEST_ACCESS);
+            let (_, device) = self.access(ipa, WIDEST_ACCESS, false, 0)?;
+            *slot = device.map(|d| (ipa, true, d));
+        }
+        Ok(())
+    }
+    // ANCHOR_END: dc_zva
+
+    /// Translate `va` through the guest's stage 1 for a load or a store; a
+    /// fault the guest takes itself, or one that stops the VM (a walk
+    /// outside its RAM: on the CPU, a stage-2 fault on the walk).
+    fn stage1(&mut self, va: u64, write: bool) -> Result<Translation, Stop> {
+        let kind = AccessKind {
+            write,
+            el0: self.el0,
+        };
+        guest_memory::translate(self.vm, self.cpu, va, kind).map_err(|fault| {
+            match stage1_dfsc(fault) {
+                Some(dfsc) => Stop::GuestFault { dfsc, va, write },
+                None => Stop::Halt(fault.name(), va),
+            }
+        })
+    }
+
+    /// The stack pointer register 31 names as a base: SP_EL0 at EL0 or on
+    /// EL1t, SP_EL1 on EL1h; live or saved, as the rest of EL1's state.
+    fn sp_is_el1(&self) -> bool {
+        !self.el0 && self.vm.frame.pstate & PSTATE_SP_ELX != 0
+    }
+
+    /// The value of base register `rn` (31: SP).
+    fn base(&self, rn: u8) -> u64 {
+        if rn != SP_OR_ZR {
+            return self.vm.frame.x[rn as usize];
+        }
+        let el1 = self.vm.el1_now(self.cpu);
+        if self.sp_is_el1() {
+            el1.sp_el1
+        } else {
+            el1.sp_el0
         }
     }
-    vm.frame.pc += INSTRUCTION_BYTES;
-    vm.exits.decoded += 1;
-    Outcome::Emulated
+
+    /// Write `value` back to base register `rn` (31: SP).
+    fn set_base(&mut self, rn: u8, value: u64) {
+        if rn != SP_OR_ZR {
+            self.vm.frame.x[rn as usize] = value;
+            return;
+        }
+        let mut el1 = self.vm.el1_now(self.cpu);
+        if self.sp_is_el1() {
+            el1.sp_el1 = value;
+        } else {
+            el1.sp_el0 = value;
+        }
+        self.vm.set_el1(self.cpu, &el1);
+    }
+
+    /// Xn, with 31 as the zero register.
+    fn x_or_zero(&self, n: u8) -> u64 {
+        x_or_zero(self.vm, n)
+    }
+
+    /// One access; see [`access`].
+    fn access(
+        &mut self,
+        ipa: u64,
+        bytes: u8,
+        load: bool,
+        value: u64,
+    ) -> Result<(u64, Option<Access>), Stop> {
+        access(self.vm, self.seat, self.cpu, ipa, bytes, load, value)
+    }
+
+    /// Make the guest take a data abort at EL1 for `va`, as the A53 would
+    /// have instead of reaching EL2.
+    fn inject_data_abort(&mut self, dfsc: u64, va: u64, write: bool) {
+        self.vm
+            .inject_exception(self.cpu, data_abort_esr(dfsc, write, self.el0));
+        let mut el1 = self.vm.el1_now(self.cpu);
+        el1.far = va;
+        self.vm.set_el1(self.cpu, &el1);
+    }
 }
-// ANCHOR_END: dc_zva
 
 /// The transferred registers, in the order of their accesses.
 fn registers(op: &LoadStore) -> impl Iterator<Item = u8> {
     core::iter::once(op.rt).chain(op.rt2)
 }
-
-// ANCHOR: perform
-/// Check and perform every access of `op` from `address`, in order,
-/// filling `loaded` (per register: low and high 64 bits). Stage 1 and the
-/// alignment rules are checked for all of them before the first is
-/// performed, as the CPU faults before any access of the instruction.
-#[allow(clippy::too_many_arguments)]
-fn perform(
-    vm: &mut Vm,
-    seat: Seat,
-    cpu: &mut impl Cpu,
-    op: &LoadStore,
-    address: u64,
-    el0: bool,
-    fp: Option<&FpState>,
-    loaded: &mut [[u64; 2]; 2],
-    traced: &mut Accesses,
-) -> Result<(), Stop> {
-    let chunk = op.bytes.min(WIDEST_ACCESS);
-    let chunks = op.bytes / chunk;
-    let kind = AccessKind {
-        write: !op.load,
-        el0,
-    };
-    // One pass to translate and check, one to perform.
-    let mut ipas = [[0u64; 2]; 2];
-    for (i, _) in registers(op).enumerate() {
-        let at = address.wrapping_add(i as u64 * u64::from(op.bytes));
-        for c in 0..chunks {
-            let va = at.wrapping_add(u64::from(c * chunk));
-            let translation = guest_memory::translate(vm, cpu, va, kind).map_err(|fault| {
-                match stage1_dfsc(fault) {
-                    Some(dfsc) => Stop::GuestFault {
-                        dfsc,
-                        va,
-                        write: kind.write,
-                    },
-                    None => Stop::Halt(fault.name(), va),
-                }
-            })?;
-            let device = matches!(translation.memory, MemoryType::Device(_));
-            // Device memory: each register's access aligned to its size.
-            if (device || translation.alignment_checked) && !at.is_multiple_of(u64::from(op.bytes))
-            {
-                return Err(Stop::GuestFault {
-                    dfsc: DFSC_ALIGNMENT,
-                    va: at,
-                    write: kind.write,
-                });
-            }
-            ipas[i][c as usize] = translation.ipa;
-        }
-    }
-    let mut slots = traced.iter_mut();
-    for (i, rt) in registers(op).enumerate() {
-        for c in 0..chunks as usize {
-            let ipa = ipas[i][c];
-            let value = store_value(vm, op, fp, rt, c);
-            let (value, device) = access(vm, seat, cpu, ipa, chunk, op.load, value)?;
-            loaded[i][c] = value;
-            if let (Some(slot), Some(device)) = (slots.next(), device) {
-                *slot = Some((ipa, !op.load, device));
-            }
-        }
-    }
-    Ok(())
-}
-// ANCHOR_END: perform
 
 /// The value a store writes from register `rt` (its `chunk`th 64 bits).
 fn store_value(vm: &Vm, op: &LoadStore, fp: Option<&FpState>, rt: u8, chunk: usize) -> u64 {
@@ -488,13 +489,4 @@ pub fn data_abort_esr(dfsc: u64, write: bool, el0: bool) -> u64 {
         EC_DATA_ABORT_SAME
     };
     ec << EC_SHIFT | ESR_IL | if write { ESR_WNR } else { 0 } | dfsc
-}
-
-/// Make the guest take a data abort at EL1 for `va`, as the A53 would
-/// have instead of reaching EL2.
-fn inject_data_abort(vm: &mut Vm, cpu: &mut impl Cpu, dfsc: u64, va: u64, write: bool, el0: bool) {
-    vm.inject_exception(cpu, data_abort_esr(dfsc, write, el0));
-    let mut el1 = vm.el1_now(cpu);
-    el1.far = va;
-    vm.set_el1(cpu, &el1);
 }
