@@ -10,7 +10,8 @@
 //! [`Cpu::write_ram_u32`], which cleans it to RAM after: a guest that runs
 //! with its caches off reads and writes RAM itself, and must see, and be
 //! seen, the same. The decoding of MMIO accesses (`vm::emulate`) uses it
-//! to fetch an instruction; a debugger reading a guest's memory would too.
+//! to fetch an instruction; a debugger reading a guest's memory would too
+//! ([`read_virtual`], [`translate`], [`write`]).
 
 use super::config::VmConfig;
 use super::cpu::Cpu;
@@ -21,6 +22,8 @@ use super::stage1::{self, AccessKind, GuestPhysical, Regime, Stage1Fault, Transl
 const WORD_BYTES: u64 = 4;
 /// Bits of a word.
 const WORD_BITS: u32 = 32;
+/// A page of the 4 KiB granule: the unit stage 1 maps.
+const PAGE_BYTES: u64 = 4096;
 
 // ANCHOR: guest_ram
 /// One VM's RAM, read through the hypervisor's mapping.
@@ -137,6 +140,34 @@ pub fn read_virtual_u32(vm: &Vm, cpu: &impl Cpu, va: u64, el0: bool) -> Result<u
         .and_then(|ram| ram.read_u32(ipa))
         .ok_or(ReadError::NotRam(ipa))
 }
+
+/// Fill `bytes` from guest virtual address `va`, as the guest at EL0
+/// (`el0`) or EL1 would read them: each page translated on its own. On an
+/// error, the bytes before the failing page are filled.
+pub fn read_virtual(
+    vm: &Vm,
+    cpu: &impl Cpu,
+    va: u64,
+    bytes: &mut [u8],
+    el0: bool,
+) -> Result<(), ReadError> {
+    let access = AccessKind { write: false, el0 };
+    let ram = GuestRam::of(vm, cpu).ok_or(ReadError::NotRam(0))?;
+    let mut done = 0;
+    while done < bytes.len() {
+        let at = va.wrapping_add(done as u64);
+        let in_page = (PAGE_BYTES - at % PAGE_BYTES) as usize;
+        let chunk = in_page.min(bytes.len() - done);
+        let ipa = translate(vm, cpu, at, access)
+            .map_err(ReadError::Stage1)?
+            .ipa;
+        if !ram.read(ipa, &mut bytes[done..done + chunk]) {
+            return Err(ReadError::NotRam(ipa));
+        }
+        done += chunk;
+    }
+    Ok(())
+}
 // ANCHOR_END: virtual
 
 /// Whether `len` bytes at `ipa` are all RAM of the VM.
@@ -201,6 +232,24 @@ mod tests {
         assert!(!GuestRam::of(&vm, &cpu)
             .unwrap()
             .read(RAM - 1, &mut back[..2]));
+    }
+
+    #[test]
+    fn a_virtual_read_of_several_bytes_translates_each_page() {
+        let vm = vm();
+        let mut cpu = FakeCpu::at(0);
+        let config = vm.config.unwrap();
+        write(&mut cpu, config, 0xffe, &[1, 2, 3, 4]);
+        let mut bytes = [0; 4];
+        // MMU off: straight through, across the page boundary.
+        assert_eq!(read_virtual(&vm, &cpu, 0xffe, &mut bytes, false), Ok(()));
+        assert_eq!(bytes, [1, 2, 3, 4]);
+        // Running off the end of RAM: the page that is not RAM is named.
+        let mut bytes = [0; 8];
+        assert_eq!(
+            read_virtual(&vm, &cpu, RAM - 4, &mut bytes, false),
+            Err(ReadError::NotRam(RAM))
+        );
     }
 
     #[test]
