@@ -620,6 +620,41 @@ mod tests {
         );
     }
 
+    /// Guest RAM whose every word is a pseudo-random function of its
+    /// address: any table a hostile guest could build.
+    struct Garbage(u64);
+
+    impl GuestPhysical for Garbage {
+        fn read_u64(&self, ipa: u64) -> Option<u64> {
+            let x = (ipa ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            (ipa < 1 << 30).then_some(x ^ x >> 29)
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the registers and the tables hold, the walk ends,
+        /// never panics, and an address it gives fits the 40-bit IPA space.
+        #[test]
+        fn any_walk_ends_inside_the_ipa_space(
+            sctlr in proptest::prelude::any::<u64>(),
+            tcr in proptest::prelude::any::<u64>(),
+            ttbr0 in proptest::prelude::any::<u64>(),
+            ttbr1 in proptest::prelude::any::<u64>(),
+            mair in proptest::prelude::any::<u64>(),
+            seed in proptest::prelude::any::<u64>(),
+            va in proptest::prelude::any::<u64>(),
+            write in proptest::prelude::any::<bool>(),
+            el0 in proptest::prelude::any::<bool>(),
+        ) {
+            let regime = Regime { sctlr, tcr, ttbr0, ttbr1, mair };
+            let access = AccessKind { write, el0 };
+            if let Ok(t) = translate(&regime, &Garbage(seed), va, access) {
+                proptest::prop_assert!(t.ipa < 1 << A53_PA_BITS);
+                proptest::prop_assert!(t.allows(access));
+            }
+        }
+    }
+
     #[test]
     fn mair_attributes() {
         assert_eq!(
