@@ -4,7 +4,7 @@
 //! Its console shows a menu; each key makes it do one bad thing: touch
 //! memory outside its RAM, reach for the hypervisor's image, use devices
 //! the virtual board does not have, make MMIO accesses the exception
-//! syndrome cannot describe, execute undefined instructions and system
+//! syndrome cannot describe (which ferrovisor decodes), execute undefined instructions and system
 //! registers it may not use, make unknown HVC and SMC calls, sleep or spin
 //! for ever with interrupts masked, flood the console, or storm itself with
 //! timer interrupts. Under ferrovisor each must stop this VM alone (with a
@@ -75,8 +75,9 @@ it; [goes on]: the guest carries on; [for ever]: only vmreset ends it.
      here it is this guest's own image), then store to RAM end +
      0x80000, ferrovisor's image if host memory followed this RAM [stops]
   a  read and write devices the virtual board does not have       [goes on]
-  p  load pair (ldp) from a device register: no syndrome          [stops]
-  x  pre-indexed store to a device register: no syndrome          [stops]
+  p  load pair (ldp) from a device register: no syndrome          [goes on]
+  x  pre-indexed store to a device register: no syndrome          [goes on]
+  q  SIMD&FP registers to and from device registers: no syndrome  [goes on]
   j  jump into the peripheral window (fetch from MMIO)            [stops]
   t  stage-1 page tables in the peripheral window, MMU on         [stops]
   u  undefined instruction: this guest's own EL1 vector takes it  [goes on]
@@ -144,6 +145,7 @@ fn run(key: u8, ram_end: u64) {
         b'a' => probes::absent_devices(),
         b'p' => probes::load_pair_from_device(),
         b'x' => probes::writeback_store_to_device(),
+        b'q' => probes::simd_to_device(),
         b'j' => probes::jump_into_devices(),
         b't' => probes::page_tables_in_devices(),
         b'u' => probes::undefined_instruction(),

@@ -9,7 +9,8 @@
 
 use crate::exception;
 use crate::targets::{
-    ABSENT_DEVICES, AUX_MU_SCRATCH, KERNEL_LOAD_ADDRESS, PERIPHERAL_BASE, SYSTEM_TIMER_CLO,
+    ABSENT_DEVICES, AUX_MU_SCRATCH, KERNEL_LOAD_ADDRESS, PERIPHERAL_BASE, SYSTEM_TIMER_C1,
+    SYSTEM_TIMER_CLO,
 };
 use core::arch::asm;
 use raspi3b::irq::AUX;
@@ -110,37 +111,113 @@ pub fn absent_devices() {
 // ANCHOR_END: absent
 
 // ANCHOR: no_syndrome
-/// `p`: a load pair from a device register. ESR_EL2 describes single
-/// loads and stores only (ISV = 1); for `ldp` ISV is 0 and ferrovisor
-/// cannot know which registers to fill.
+/// `p`: a load pair from device registers. ESR_EL2 describes single
+/// loads and stores only (ISV = 1); for `ldp` ISV is 0, and ferrovisor
+/// reads the instruction to learn which two registers to fill. A plain
+/// `ldr` of CLO after it must read no less than the pair did.
 pub fn load_pair_from_device() {
     say!(
-        "p: ldp (load pair) from {:#x} (system timer CLO)",
+        "p: ldp (load pair) from {:#x} (system timer CLO, CHI)",
         SYSTEM_TIMER_CLO
     );
-    let (a, b): (u32, u32);
+    let (low, high, again): (u32, u32, u32);
     // SAFETY: reading the system timer's counter (CLO, then CHI) has no
     // side effect.
     unsafe {
-        asm!("ldp {a:w}, {b:w}, [{p}]", p = in(reg) SYSTEM_TIMER_CLO, a = out(reg) a, b = out(reg) b, options(nostack))
+        asm!(
+            "ldp {a:w}, {b:w}, [{p}]",
+            "ldr {c:w}, [{p}]",
+            p = in(reg) SYSTEM_TIMER_CLO,
+            a = out(reg) low,
+            b = out(reg) high,
+            c = out(reg) again,
+            options(nostack)
+        )
     };
-    say!("p: read {:#x} {:#x}: NOT STOPPED", a, b);
+    say!(
+        "p: ldp read CLO {:#x} CHI {:#x}; ldr CLO then {:#x}",
+        low,
+        high,
+        again
+    );
 }
 
 /// `x`: a store with writeback (pre-indexed) to a device register: ISV is
-/// 0 for these too, since the base register changes as well.
+/// 0 for these too, since the base register changes as well. A plain
+/// `ldr` reads back what the store left in the register.
 pub fn writeback_store_to_device() {
     say!(
         "x: str with writeback, [xN, #4]!, to {:#x} (AUX_MU_SCRATCH)",
         AUX_MU_SCRATCH
     );
     let mut base = AUX_MU_SCRATCH - 4;
+    let back: u32;
     // SAFETY: the scratch register is the mini UART's spare byte.
     unsafe {
-        asm!("str {v:w}, [{p}, #4]!", p = inout(reg) base, v = in(reg) STORE_MARKER as u32, options(nostack))
+        asm!(
+            "str {v:w}, [{p}, #4]!",
+            "ldr {r:w}, [{p}]",
+            p = inout(reg) base,
+            v = in(reg) STORE_MARKER as u32,
+            r = out(reg) back,
+            options(nostack)
+        )
     };
-    say!("x: stored, base now {:#x}: NOT STOPPED", base);
+    say!(
+        "x: stored, base now {:#x}; AUX_MU_SCRATCH reads {:#x}",
+        base,
+        back
+    );
 }
+
+/// `q`: SIMD&FP registers to and from device registers (ISV = 0): `str q0`
+/// as two 64-bit halves to the system timer's compare registers C1-C3
+/// (the fourth word is past them), then an `ldp` of two S registers from
+/// C1 and C2, and a plain `ldr` of C3.
+pub fn simd_to_device() {
+    say!(
+        "q: str q0 to {:#x} (system timer C1-C3), ldp s1, s2 and ldr back",
+        SYSTEM_TIMER_C1
+    );
+    let (s1, s2, c3): (u32, u32, u32);
+    // SAFETY: the compare registers only raise an interrupt if the
+    // interrupt controller enables it, which this guest does not. The
+    // assembler is told the core has FP and SIMD (the A53 does; the
+    // softfloat target only keeps the compiler from using them).
+    unsafe {
+        asm!(
+            ".arch_extension fp",
+            ".arch_extension simd",
+            "fmov d0, {low}",
+            "mov v0.d[1], {high}",
+            "str q0, [{p}]",
+            "ldp s1, s2, [{p}]",
+            "fmov {a:w}, s1",
+            "fmov {b:w}, s2",
+            "ldr {c:w}, [{p}, #8]",
+            p = in(reg) SYSTEM_TIMER_C1,
+            low = in(reg) Q_MARKER_LOW,
+            high = in(reg) Q_MARKER_HIGH,
+            a = out(reg) s1,
+            b = out(reg) s2,
+            c = out(reg) c3,
+            out("v0") _,
+            out("v1") _,
+            out("v2") _,
+            options(nostack)
+        )
+    };
+    say!(
+        "q: ldp s1, s2 read {:#x} {:#x}; ldr C3 reads {:#x}",
+        s1,
+        s2,
+        c3
+    );
+}
+
+/// What `q` stores: C1 = 0x11111111, C2 = 0x22222222, C3 = 0x33333333.
+const Q_MARKER_LOW: u64 = 0x2222_2222_1111_1111;
+const Q_MARKER_HIGH: u64 = 0x0000_0000_3333_3333;
 // ANCHOR_END: no_syndrome
 
 // ANCHOR: fetch

@@ -20,6 +20,9 @@ pub const PERIPHERAL_BASE: usize = map::PERIPHERAL_BASE.as_usize();
 /// be received, so a read there need not trap at all.)
 pub const SYSTEM_TIMER_CLO: usize =
     map::SYSTEM_TIMER_BASE.as_usize() + offset_of!(SystemTimer, CLO);
+/// C1, the first of the system timer's compare registers C1-C3 that
+/// follow CLO, CHI and C0: 16-byte aligned, for a Q register.
+pub const SYSTEM_TIMER_C1: usize = map::SYSTEM_TIMER_BASE.as_usize() + offset_of!(SystemTimer, C1);
 /// AUX_MU_SCRATCH: a mini UART register that is harmless to write.
 pub const AUX_MU_SCRATCH: usize = map::AUX_BASE.as_usize() + offset_of!(Aux, AUX_MU_SCRATCH);
 

@@ -80,6 +80,27 @@ impl Cpu for Aarch64 {
         }
     }
 
+    fn read_el1(&self) -> El1State {
+        let mut el1 = El1State::zeroed();
+        el1.save();
+        el1
+    }
+
+    fn write_el1(&mut self, el1: &El1State) {
+        // SAFETY: between guest runs, on the loaded vCPU's own registers.
+        unsafe { el1.restore() };
+    }
+
+    fn read_fp(&self) -> FpState {
+        let mut fp = FpState::zeroed();
+        fp.save();
+        fp
+    }
+
+    fn write_fp(&mut self, fp: &FpState) {
+        fp.restore();
+    }
+
     fn read_vbar(&self) -> u64 {
         cpu::read_vbar_el1()
     }

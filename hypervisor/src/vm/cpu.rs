@@ -41,6 +41,14 @@ pub trait Cpu {
     /// Only between guest runs; `vttbr` must come from
     /// [`build_stage2`](Cpu::build_stage2).
     unsafe fn load_vcpu(&mut self, el1: &El1State, fp: &FpState, cntvoff: u64, vttbr: u64);
+    /// The loaded vCPU's EL1 system registers as they are now.
+    fn read_el1(&self) -> El1State;
+    /// Write the loaded vCPU's EL1 system registers (between its runs).
+    fn write_el1(&mut self, el1: &El1State);
+    /// The loaded vCPU's FP/SIMD registers as they are now.
+    fn read_fp(&self) -> FpState;
+    /// Write the loaded vCPU's FP/SIMD registers (between its runs).
+    fn write_fp(&mut self, fp: &FpState);
     /// The loaded vCPU's VBAR_EL1.
     fn read_vbar(&self) -> u64;
     /// Write the loaded vCPU's ESR_EL1, ELR_EL1 and SPSR_EL1, as taking an

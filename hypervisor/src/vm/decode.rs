@@ -1,6 +1,7 @@
 //! From a stage-2 abort's syndrome to what the hypervisor does about it:
 //! the faulting guest physical address, whether the access can be emulated
-//! at all (and if not, the reason the VM is stopped, in words), the width
+//! at all (and if not, the reason the VM is stopped, in words; an access
+//! the syndrome does not describe goes on to `vm::emulate`), the width
 //! of the access, and the value a trapped load leaves in its register.
 //!
 //! These are the decisions `vm/exits.rs` makes on every MMIO exit. They
@@ -72,12 +73,9 @@ pub fn data_abort_refusal(abort: AbortIss, ipa: u64) -> Option<&'static str> {
             "load outside the VM's RAM and devices"
         });
     }
-    if !abort.is_valid() {
-        // ISV = 0: a load/store pair, an access with writeback, an
-        // exclusive, or cache maintenance. ESR does not say which
-        // registers to use, and guessing would corrupt the guest.
-        return Some("MMIO access the syndrome cannot describe (a pair, writeback or exclusive)");
-    }
+    // ISV = 0 (a load/store pair, an access with writeback, a SIMD&FP
+    // register, an exclusive, cache maintenance) is no refusal: the
+    // instruction is fetched and decoded (`vm::emulate`).
     None
 }
 
@@ -213,9 +211,8 @@ mod tests {
             data_abort_refusal(store, 0x4004_0000),
             Some("store outside the VM's RAM and devices")
         );
-        assert!(data_abort_refusal(pair, AUX_MU_IO_REG)
-            .unwrap()
-            .starts_with("MMIO access the syndrome cannot describe"));
+        // ISV = 0 goes on to the decoder.
+        assert_eq!(data_abort_refusal(pair, AUX_MU_IO_REG), None);
         // A walk that hit the device window is not an MMIO access either.
         assert_eq!(
             data_abort_refusal(walk, 0x3f00_0000),
@@ -292,8 +289,9 @@ mod tests {
             }
             let refusal = data_abort_refusal(abort, ipa);
             if refusal.is_none() {
-                // Only a described access to the virtual board is emulated.
-                prop_assert!(abort.is_valid() && !abort.stage1_walk() && VirtualBoard::claims(ipa));
+                // Only an access to the virtual board is emulated (from the
+                // syndrome, or from the instruction if ISV = 0).
+                prop_assert!(!abort.stage1_walk() && VirtualBoard::claims(ipa));
             }
             let _ = instruction_abort_reason(abort);
             let size = access_size(abort.access_size());

@@ -11,6 +11,7 @@ use super::coherence;
 use super::cpu::Cpu;
 use super::debug::Answer;
 use super::decode;
+use super::emulate::{self, Outcome};
 use super::guest::{Seat, Vm};
 use super::inject;
 use super::state::{ExitKind, Fault, Why};
@@ -545,6 +546,24 @@ fn data_abort(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, esr: Esr) -> Next {
     if let Some(refusal) = decode::data_abort_refusal(abort, ipa) {
         return fault(vm, seat, refusal, ipa);
     }
+    if !abort.is_valid() {
+        // ISV = 0: a pair, writeback or SIMD&FP register. The instruction
+        // says what the syndrome does not.
+        let pc = vm.frame.pc;
+        let mut accesses = [None; emulate::MAX_ACCESSES];
+        return match emulate::undescribed(vm, seat, cpu, ipa, &mut accesses) {
+            Outcome::Emulated => {
+                for (ipa, write, access) in accesses.into_iter().flatten() {
+                    trace(vm, seat, cpu, ipa, write, access);
+                }
+                let decoded = vm.exits.decoded;
+                trace_decoded(vm, seat, cpu, pc, decoded);
+                Next::Resume
+            }
+            Outcome::Injected => Next::Resume,
+            Outcome::Halt(what, address) => fault(vm, seat, what, address),
+        };
+    }
     let size = decode::access_size(abort.access_size());
     let rt = abort.register();
     let write = abort.is_write();
@@ -596,6 +615,19 @@ fn trace(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, ipa: u64, write: bool, acc
     };
     let (_, mut env) = vm.env(seat, cpu);
     let _ = tracer.record(&mut ConsoleOf(&mut env), ipa, write, access, at_line_start);
+    vm.trace = tracer;
+}
+
+/// `vmtrace`: after the accesses of an instruction decoded because the
+/// syndrome could not describe it (ISV = 0), a line that says so, with the
+/// VM's count of such instructions.
+fn trace_decoded(vm: &mut Vm, seat: Seat, cpu: &mut impl Cpu, pc: u64, count: u64) {
+    let mut tracer = vm.trace;
+    if !tracer.is_on() {
+        return;
+    }
+    let (_, mut env) = vm.env(seat, cpu);
+    let _ = tracer.decoded(&mut ConsoleOf(&mut env), pc, count);
     vm.trace = tracer;
 }
 

@@ -73,21 +73,6 @@ pub enum RamOp {
     Icache,
 }
 
-/// The virtual memory controls the fake keeps live for the loaded vCPU.
-const VM_CONTROLS: [VmControl; 11] = [
-    VmControl::Sctlr,
-    VmControl::Ttbr0,
-    VmControl::Ttbr1,
-    VmControl::Tcr,
-    VmControl::Esr,
-    VmControl::Far,
-    VmControl::Afsr0,
-    VmControl::Afsr1,
-    VmControl::Mair,
-    VmControl::Amair,
-    VmControl::Contextidr,
-];
-
 /// The fake CPU.
 #[derive(Default)]
 pub struct FakeCpu {
@@ -105,6 +90,10 @@ pub struct FakeCpu {
     pub el1_exception: Option<(u64, u64, u64)>,
     /// The virtual IRQ/FIQ lines of the last run.
     pub lines: (bool, bool),
+    /// The loaded vCPU's EL1 system registers (the virtual timer apart).
+    pub el1: El1State,
+    /// The loaded vCPU's FP/SIMD registers, once one was loaded.
+    pub fp: Option<FpState>,
     /// The loaded stage 2.
     pub vttbr: Option<u64>,
     /// The loaded CNTVOFF.
@@ -138,9 +127,6 @@ pub struct FakeCpu {
     pub ram_ops: Vec<RamOp>,
     /// HCR_EL2.TVM of the last run: the VM's controls were watched.
     pub watching: bool,
-    /// The loaded vCPU's live SCTLR_EL1 and the other virtual memory
-    /// controls (the rest of its EL1 state is not modelled).
-    pub el1: El1State,
     /// Whether the console's transmit ring is above its high-water mark.
     pub console_busy: bool,
     /// Bytes of [`Self::console`] past which the console reads busy too.
@@ -205,20 +191,47 @@ impl Cpu for FakeCpu {
         self.vtimer
     }
 
-    fn save_vcpu(&mut self, el1: &mut El1State, _fp: &mut FpState) {
-        for reg in VM_CONTROLS {
-            *reg.saved(el1) = *reg.saved(&mut self.el1);
+    fn save_vcpu(&mut self, el1: &mut El1State, fp: &mut FpState) {
+        *el1 = self.read_el1();
+        if let Some(live) = self.fp {
+            *fp = live;
         }
         (el1.cntv_ctl, el1.cntv_cval) = self.vtimer;
         self.vtimer = (0, self.vtimer.1);
         self.vttbr = None;
     }
 
-    unsafe fn load_vcpu(&mut self, el1: &El1State, _fp: &FpState, cntvoff: u64, vttbr: u64) {
+    unsafe fn load_vcpu(&mut self, el1: &El1State, fp: &FpState, cntvoff: u64, vttbr: u64) {
+        self.el1 = *el1;
+        self.fp = Some(*fp);
+        self.vbar = el1.vbar;
         self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
         self.el1 = *el1;
         self.cntvoff = cntvoff;
         self.vttbr = Some(vttbr);
+    }
+
+    fn read_el1(&self) -> El1State {
+        El1State {
+            cntv_ctl: self.vtimer.0,
+            cntv_cval: self.vtimer.1,
+            vbar: self.vbar,
+            ..self.el1
+        }
+    }
+
+    fn write_el1(&mut self, el1: &El1State) {
+        self.el1 = *el1;
+        self.vtimer = (el1.cntv_ctl, el1.cntv_cval);
+        self.vbar = el1.vbar;
+    }
+
+    fn read_fp(&self) -> FpState {
+        self.fp.unwrap_or(FpState::zeroed())
+    }
+
+    fn write_fp(&mut self, fp: &FpState) {
+        self.fp = Some(*fp);
     }
 
     fn read_vbar(&self) -> u64 {
@@ -227,6 +240,7 @@ impl Cpu for FakeCpu {
 
     fn write_el1_exception(&mut self, esr: u64, elr: u64, spsr: u64) {
         self.el1_exception = Some((esr, elr, spsr));
+        (self.el1.esr, self.el1.elr, self.el1.spsr) = (esr, elr, spsr);
     }
 
     fn set_guest_lines(&mut self, irq: bool, fiq: bool, watch_vm_controls: bool) {

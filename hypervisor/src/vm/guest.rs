@@ -182,6 +182,7 @@ impl Vm {
                 mmio: 0,
                 irq: 0,
                 other: 0,
+                decoded: 0,
             },
             cpu_ticks: 0,
             frame: VcpuFrame::zeroed(),
@@ -210,6 +211,43 @@ impl Vm {
             cpu.read_vtimer()
         } else {
             (self.el1.cntv_ctl, self.el1.cntv_cval)
+        }
+    }
+
+    /// The EL1 system registers as they are now: live if the VM's state is
+    /// loaded, else the saved copy.
+    pub fn el1_now(&self, cpu: &impl Cpu) -> El1State {
+        if self.loaded {
+            cpu.read_el1()
+        } else {
+            self.el1
+        }
+    }
+
+    /// Set the EL1 system registers wherever they are now.
+    pub fn set_el1(&mut self, cpu: &mut impl Cpu, el1: &El1State) {
+        if self.loaded {
+            cpu.write_el1(el1);
+        } else {
+            self.el1 = *el1;
+        }
+    }
+
+    /// The FP/SIMD registers as they are now, live or saved.
+    pub fn fp_now(&self, cpu: &impl Cpu) -> FpState {
+        if self.loaded {
+            cpu.read_fp()
+        } else {
+            self.fp
+        }
+    }
+
+    /// Set the FP/SIMD registers wherever they are now.
+    pub fn set_fp(&mut self, cpu: &mut impl Cpu, fp: &FpState) {
+        if self.loaded {
+            cpu.write_fp(fp);
+        } else {
+            self.fp = *fp;
         }
     }
 

@@ -103,6 +103,9 @@ pub struct ExitCounts {
     pub irq: u64,
     /// Other exits.
     pub other: u64,
+    /// MMIO exits whose syndrome did not describe the access (ISV = 0),
+    /// emulated from the decoded instruction (also counted in `mmio`).
+    pub decoded: u64,
 }
 
 impl ExitCounts {

@@ -16,6 +16,11 @@
 //! row; the tracer shows it once and then counts:
 //! `[vmtrace] (the same access 41 more times)`. The count is printed when a
 //! different access comes, or when tracing is switched off.
+//!
+//! The accesses of an instruction the syndrome could not describe (a pair,
+//! writeback, a SIMD&FP register), which the hypervisor decoded, are
+//! followed by a line that says so and counts them:
+//! `[vmtrace] (decoded from the instruction at pc 0x80a4; 3 decoded so far)`.
 
 use crate::emu::Access;
 use ufmt::{uWrite, uwrite, uwriteln};
@@ -102,6 +107,25 @@ impl Tracer {
             access.value
         )?;
         self.last = Some(record);
+        Ok(())
+    }
+
+    /// Say that the accesses just traced were one instruction at `pc`
+    /// that the hypervisor decoded (the syndrome could not describe it),
+    /// the VM's `count`th. The next access is printed even if it repeats.
+    pub fn decoded<W: uWrite>(&mut self, out: &mut W, pc: u64, count: u64) -> Result<(), W::Error> {
+        if !self.on {
+            return Ok(());
+        }
+        self.flush_repeats(out)?;
+        uwriteln!(
+            out,
+            "{}(decoded from the instruction at pc {:#x}; {} decoded so far)\r",
+            PREFIX,
+            pc,
+            count
+        )?;
+        self.last = None;
         Ok(())
     }
 
