@@ -20,7 +20,9 @@
 #
 # Any comment prefix works (`//` in Rust and assembly, `#` in shell scripts
 # and lists, `<!--` ... `-->` in Markdown: whatever precedes `LAB` on the
-# BEGIN STUB line is taken off each stub line, whatever follows `STUB` too).
+# BEGIN STUB line is taken off each stub line but its indentation, which
+# stays, so a stub comes out at the marker's indentation; whatever follows
+# `STUB` is taken off too).
 # A handout for lab N keeps the solutions of labs 1..N-1, replaces those of
 # labs N and later by their stubs, leaves out the tests and grade lists of
 # later labs (tests/labM.rs, scripts/course/labM.tests) and adds a GitHub
@@ -58,9 +60,26 @@ source_files() {
 
 # cut_file N FILE: FILE as lab N's handout has it, on stdout. Exit status 2
 # (with a message on stderr) if its markers do not pair up.
+#
+# The cut keeps rustfmt's layout: a stub keeps the indentation of its
+# marker (only the comment leader goes), and where lines were taken out the
+# blank lines around them close up as rustfmt would have them: at most one,
+# none after an opening bracket or before a closing one.
 cut_file() {
     awk -v lab="$1" -v file="$2" '
         function fail(msg) { printf "lab: %s:%d: %s\n", file, NR, msg > "/dev/stderr"; bad = 1; exit 2 }
+        # emit(line): print it, the blank lines before it held back until a
+        # line that is not blank shows whether a cut left them doubled.
+        function emit(line) {
+            if (line ~ /^[[:space:]]*$/) { blanks++; return }
+            if (blanks > 0 && cut) {
+                if (last ~ /[[({][[:space:]]*$/ || line ~ /^[[:space:]]*[])}]/) blanks = 0
+                else blanks = 1
+            }
+            for (; blanks > 0; blanks--) print ""
+            print line
+            last = line; cut = 0
+        }
         match($0, /LAB [0-9]+: (BEGIN|END) (SOLUTION|STUB)/) {
             marker = substr($0, RSTART, RLENGTH)
             split(marker, w, /[ :]+/)         # w[2] lab, w[3] BEGIN/END, w[4] SOLUTION/STUB
@@ -72,28 +91,33 @@ cut_file() {
                     prefix = substr($0, 1, RSTART - 1)
                     suffix = substr($0, RSTART + RLENGTH)
                     bare = prefix; sub(/[[:space:]]+$/, "", bare)
+                    indent = prefix; sub(/[^[:space:]].*$/, "", indent)
                 }
             } else {
                 if (state != w[4] || open != n) fail("\"" marker "\" without its BEGIN")
                 state = ""
             }
+            cut = 1
             next
         }
-        state == "SOLUTION" { if (open < lab) print; next }
+        state == "SOLUTION" { if (open < lab) emit($0); else cut = 1; next }
         state == "STUB" {
-            if (open < lab) next
+            if (open < lab) { cut = 1; next }
             line = $0
-            if (substr(line, 1, length(prefix)) == prefix) line = substr(line, length(prefix) + 1)
+            if (substr(line, 1, length(prefix)) == prefix) line = indent substr(line, length(prefix) + 1)
             else if (line ~ /^[[:space:]]*$/) line = ""
             else if (line == bare) line = ""
             else fail("stub line does not start with \"" prefix "\"")
             if (suffix != "" && substr(line, length(line) - length(suffix) + 1) == suffix)
                 line = substr(line, 1, length(line) - length(suffix))
-            print line
+            emit(line)
             next
         }
-        { print }
-        END { if (!bad && state != "") { NR = NR; fail("block of lab " open " not closed") } }
+        { emit($0) }
+        END {
+            if (!bad && state != "") { NR = NR; fail("block of lab " open " not closed") }
+            if (!cut) for (; blanks > 0; blanks--) print ""
+        }
     ' "$ROOT/$2"
 }
 

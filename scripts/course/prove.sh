@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# The course proof (run by scripts/test.sh): every handout falls short and
-# every solution scores full.
+# The course proof (run by scripts/test.sh): every handout passes the
+# project's own checks but its lab's graded tests and scores 0 for its lab,
+# and every solution scores full.
 #
-# For each lab N: cut its handout (./scripts/lab.sh handout N), check that it
-# builds (the guests and the graders' images), that the tests that are not
-# this lab's pass (the host unit tests of the hypervisor, lrtos and the
-# harness: every pure module, fast; the system tests are left to the
-# solution's run, which boots the same images), and that ./scripts/grade.sh N
-# grades it below full. Then the tree with every solution in
-# (./scripts/lab.sh solution) must score full on every lab.
+# For each lab N: cut its handout (./scripts/lab.sh handout N) and run on it
+# what scripts/test.sh runs before the system tests: cargo fmt --check, the
+# import check, the build (scripts/build.sh and the graders' images), both
+# clippy lines, and the host tests (the unit tests of the hypervisor, lrtos
+# and the harness, and the host test files but lab N's graded ones). The
+# system tests are left to the solution's run, which boots the same images.
+# Then ./scripts/grade.sh N must grade the handout 0: no points without work.
+# Last, the tree with every solution in (./scripts/lab.sh solution) must
+# score full on every lab.
 #
 # Every tree is synced into one work directory, target/course/tree, copying
 # only files whose content differs: unchanged files keep their time stamps, so cargo rebuilds
@@ -56,23 +59,70 @@ into_tree() {
 rm -rf "$WORK/handouts" "$WORK/solution"
 mkdir -p "$WORK/handouts"
 
+# host_tests N: the host tests of lab N's handout, but its graded ones: the
+# unit tests of every host crate and the host test files of the labs before
+# N (hypervisor/tests, lrtos/tests; not fuzz targets of other crates).
+host_tests() {
+    local n=$1 crate dir f name targets
+    for crate in ferrovisor:hypervisor lrtos:lrtos; do
+        targets=()
+        dir=${crate#*:}
+        for f in "$TREE/$dir"/tests/*.rs; do
+            [ -f "$f" ] || continue
+            name=$(basename "$f" .rs)
+            [ "$name" = "lab$n" ] && continue
+            targets+=(--test "$name")
+        done
+        PROPTEST_CASES=$HANDOUT_PROPTEST_CASES cargo test -p "${crate%%:*}" --lib "${targets[@]}" -- --test-threads=2 || return 1
+    done
+    cargo test -p ferrovisor-harness --lib
+}
+
+# check_handout N: the project's checks on lab N's handout in the work tree,
+# each one's output into LOG; the first that fails is named.
+check_handout() {
+    local n=$1 what
+    local -a checks=(
+        "cargo fmt --all --check"
+        "./scripts/check-imports.sh"
+        "./scripts/build.sh"
+        "./scripts/course/images.sh $([ "$n" = 4 ] && echo --lab4)"
+        "cargo clippy --workspace --all-targets --quiet -- -D warnings"
+        "cargo clippy --release --target aarch64-unknown-none-softfloat -p raspi3b -p rt -p ferrovisor -p echo -p lrtos -p hostile -p bench -p fuzz --quiet -- -D warnings"
+        "host_tests $n"
+    )
+    local t0
+    for what in "${checks[@]}"; do
+        echo "==> $what" >>"$log"
+        t0=$SECONDS
+        # shellcheck disable=SC2086
+        if ! (cd "$TREE" && FERROVISOR_TOOLS_CHECKED=1 $what) >>"$log" 2>&1; then
+            fail "lab $n: the handout fails \`${what%% -- *}\` (log: ${log#"$ROOT"/})"
+            return 1
+        fi
+        echo "<== $((SECONDS - t0)) s: $what" >>"$log"
+    done
+}
+
 for n in $LABS; do
     t=$SECONDS
     hand="$WORK/handouts/lab$n"
     "$ROOT/scripts/lab.sh" handout "$n" "$hand" >/dev/null
     into_tree "$hand"
+    # The fetched guests (U-Boot, Linux) come from this tree's cache.
+    [ -e "$TREE/.cache" ] || ln -s "$ROOT/.cache" "$TREE/.cache"
     log="$WORK/handout-lab$n.log"
-    if ! (cd "$TREE" && ./scripts/course/images.sh $([ "$n" = 4 ] && echo --lab4) &&
-            PROPTEST_CASES=$HANDOUT_PROPTEST_CASES cargo test -p ferrovisor --lib -- --test-threads=2 &&
-            cargo test -p lrtos --lib && cargo test -p ferrovisor-harness --lib) >"$log" 2>&1; then
-        fail "lab $n: the handout does not build or its other tests fail (log: ${log#"$ROOT"/})"
-        continue
-    fi
+    : >"$log"
+    check_handout "$n" || continue
+    checked=$((SECONDS - t))
     glog="$WORK/handout-lab$n.grade"
-    if FERROVISOR_TIMEOUT_SCALE=$HANDOUT_TIMEOUT_SCALE "$ROOT/scripts/grade.sh" "$n" --tree "$TREE" >"$glog" 2>&1; then
-        fail "lab $n: the handout scores full without any work (${glog#"$ROOT"/})"
+    FERROVISOR_TIMEOUT_SCALE=$HANDOUT_TIMEOUT_SCALE "$ROOT/scripts/grade.sh" "$n" --tree "$TREE" >"$glog" 2>&1 || true
+    score=$(grep '^score:' "$glog" | cut -d' ' -f2)
+    if [ "${score%%/*}" = 0 ]; then
+        ok "lab $n: the handout passes fmt, imports, build, clippy and its other host tests (${checked} s), it grades $score ($((SECONDS - t)) s)"
     else
-        ok "lab $n: the handout builds, its other tests pass, it grades $(grep '^score:' "$glog" | cut -d' ' -f2) ($((SECONDS - t)) s)"
+        fail "lab $n: the handout grades ${score:-?} without any work, not 0 (${glog#"$ROOT"/}):"
+        grep '^PASS' "$glog" | sed 's/^/    /' || true
     fi
 done
 

@@ -23,7 +23,12 @@
 //! aux              208
 //! ```
 
+// LAB 1: BEGIN SOLUTION
 use ufmt::{uWrite, uwrite, uwriteln};
+// LAB 1: END SOLUTION
+// LAB 1: BEGIN STUB
+// use ufmt::{uWrite, uwriteln};
+// LAB 1: END STUB
 
 /// Registers on one line of `vmregs`.
 pub const REGS_PER_LINE: usize = 4;

@@ -384,7 +384,9 @@ pub struct VirtualBoard {
     local_intc: LocalIntc,
     cprman: Cprman,
     dma: Dma,
+    // LAB 3: BEGIN SOLUTION
     rng: rng::Rng,
+    // LAB 3: END SOLUTION
 }
 
 impl VirtualBoard {
@@ -406,7 +408,9 @@ impl VirtualBoard {
             local_intc: LocalIntc::new(),
             cprman: Cprman::new(),
             dma: Dma::new(),
+            // LAB 3: BEGIN SOLUTION
             rng: rng::Rng::new(),
+            // LAB 3: END SOLUTION
         }
     }
 
