@@ -13,6 +13,8 @@
 #      included from book/src/transcripts/, which real runs produce;
 #   6. those transcripts match what the code prints (scripts/check-transcripts.sh,
 #      against target/transcripts/ from the system test `transcripts`).
+#   7. the labs' grading tables in labs.md are what scripts/course/labN.tests
+#      make (scripts/course/tables.sh --check).
 # Prints one line per problem and a summary; exits 1 if there is any problem.
 #   ./scripts/check-book.sh                 step 6 only if a fresh run exists
 #   ./scripts/check-book.sh --transcripts   step 6 required (test.sh)
@@ -30,7 +32,7 @@ case "${1:-}" in
     "") ;;
     --transcripts) transcripts="" ;;
     --update) "$ROOT/scripts/check-transcripts.sh" --update; transcripts="" ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-book: unknown option '$1' (try --help)" >&2; exit 2 ;;
 esac
 
@@ -210,6 +212,17 @@ while IFS= read -r l; do
         *) echo "$l" ;;
     esac
 done < <("$ROOT/scripts/check-transcripts.sh" $transcripts || true)
+
+# ---- 7. the labs' grading tables --------------------------------------------
+while IFS= read -r l; do
+    case "$l" in
+        "tables: the grading tables match"*) ;;
+        "tables: the grading tables in"*) problem "${l#tables: }" ;;
+        "tables: run "*) echo "check-book: ${l#tables: }" ;;
+        "tables: "*) problem "${l#tables: }" ;;
+        *) echo "$l" ;;
+    esac
+done < <("$ROOT/scripts/course/tables.sh" --check 2>&1 || true)
 
 # ---- summary ----------------------------------------------------------------
 if [ "$problems" -eq 0 ]; then

@@ -20,6 +20,9 @@
 #   system FILE FILTER           cargo test -p ferrovisor-harness --test FILE FILTER
 #                                (QEMU booting the images that `images` built)
 #   run COMMAND...               any command; it passes if it exits 0
+# A `#:` line just above a test says what it checks (the book's grading
+# tables are made from them: scripts/course/tables.sh); other `#` lines are
+# comments.
 # A test passes if its command exits 0 within the timeout and, for cargo
 # tests, at least one test ran. A test whose parent did not pass is not run
 # (it fails with 0 points). Every test's output is kept in
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --tree) [ $# -ge 2 ] || die "--tree needs a directory"; tree=$(cd "$2" && pwd) || die "no directory $2"; shift ;;
         --seed) [ $# -ge 2 ] || die "--seed needs a number"; seed=$2; shift ;;
-        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         [0-9]*) [ -z "$lab" ] || die "one lab at a time"; lab=$1 ;;
         *) die "unknown argument '$1' (try --help)" ;;
     esac
