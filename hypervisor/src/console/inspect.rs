@@ -154,4 +154,19 @@ mod tests {
         assert_eq!(lines.len(), 10);
     }
     // LAB 1: END SOLUTION
+    // LAB 1: BEGIN STUB
+    // /// Lab 1: replace with your tests of `write_regs` (the layout the
+    // /// module documentation shows), written into a [`Text`].
+    // #[test]
+    // fn vmregs_writes_into_text() {
+    //     let frame = Regs {
+    //         x: [0; 31],
+    //         pc: 0,
+    //         pstate: 0,
+    //     };
+    //     let mut out = Text(String::new());
+    //     write_regs(&mut out, 2, "lrtos", &frame).unwrap();
+    //     assert!(!out.0.is_empty());
+    // }
+    // LAB 1: END STUB
 }
