@@ -60,8 +60,8 @@ rm -rf "$WORK/handouts" "$WORK/solution"
 mkdir -p "$WORK/handouts"
 
 # host_tests N: the host tests of lab N's handout, but its graded ones: the
-# unit tests of every host crate and the host test files of the labs before
-# N (hypervisor/tests, lrtos/tests; not fuzz targets of other crates).
+# unit tests of the hypervisor, lrtos and the harness, and every test file in
+# hypervisor/tests and lrtos/tests but labN.rs.
 host_tests() {
     local n=$1 crate dir f name targets
     for crate in ferrovisor:hypervisor lrtos:lrtos; do
