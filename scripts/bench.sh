@@ -4,7 +4,8 @@
 # benchmark guest (guests/bench/) natively and as the only VM side by side
 # (its measurements, and 64 KiB printed as fast as its polling driver can,
 # also under the trap-floor measurement build: the least a trap can cost),
-# three busy benchmark VMs sharing the CPU, the hypervisor's size, and the
+# three busy benchmark VMs sharing one core and on cores 1-3 (parallel
+# speedup, against the host's cores), the hypervisor's size, and the
 # Linux guest's boot to its init line natively and as VM 4 (linux_boot_s,
 # linux_boot_s_native).
 # Prints a table; with --json FILE also writes the figures as JSON.
@@ -34,6 +35,8 @@ export FERROVISOR_TOOLS_CHECKED=1
 "$ROOT/scripts/build.sh"
 step "building ferrovisor with three benchmark VMs (guests/bench-three.list)"
 list_image bench-three
+step "building ferrovisor with the same three VMs on cores 1-3 (guests/bench-spread.list)"
+list_image bench-spread
 step "building the trap-floor measurement build with the benchmark VM (guests/bench-alone.list)"
 list_image bench-alone trap-floor
 
