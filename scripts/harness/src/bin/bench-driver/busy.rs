@@ -5,12 +5,12 @@
 
 use std::path::Path;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ferrovisor_harness::{Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
 
 use crate::figures::{self, Progress, PARALLEL_VMS};
-use crate::scenarios::{BENCH_FOREVER, BENCH_READY};
+use crate::scenarios::{host_cpu_ns, BENCH_FOREVER, BENCH_READY};
 
 /// Time the busy VMs run before the window opens.
 const WARMUP: Duration = Duration::from_secs(2);
@@ -24,6 +24,9 @@ pub struct Window {
     pub units: Vec<f64>,
     /// Units per counter tick between those two lines.
     pub rates: Vec<f64>,
+    /// The host CPU time all of QEMU's threads got in the window, over the
+    /// window's length: how many of the host's cores QEMU had.
+    pub host_cores_used: f64,
 }
 
 /// How three busy VMs shared the CPU.
@@ -43,6 +46,10 @@ pub struct Parallel {
     /// Each round's speedup: the VMs' summed rate on a core each over
     /// their summed rate on one core.
     pub speedups: Vec<f64>,
+    /// Each round's host cores used (see [`Window`]), on one core.
+    pub host_used_together: Vec<f64>,
+    /// The same on a core each.
+    pub host_used_spread: Vec<f64>,
     /// How many host threads QEMU can run at once (what `nproc` says).
     pub host_cores: usize,
 }
@@ -86,8 +93,11 @@ pub fn busy_window(image: &Path, window: Duration, name: &str) -> Window {
     qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
     qemu.expect(PROMPT, STEP_TIMEOUT);
     thread::sleep(WARMUP);
+    let (start, host0) = (Instant::now(), host_cpu_ns(qemu.pid()));
     let (cpu0, progress0) = snapshot(&mut qemu, PARALLEL_VMS);
     thread::sleep(window);
+    let host = host_cpu_ns(qemu.pid()).saturating_sub(host0) as f64;
+    let host_cores_used = host / start.elapsed().as_nanos() as f64;
     let (cpu1, progress1) = snapshot(&mut qemu, PARALLEL_VMS);
     let pairs = progress0.iter().zip(&progress1);
     Window {
@@ -101,6 +111,7 @@ pub fn busy_window(image: &Path, window: Duration, name: &str) -> Window {
                 figures::progress_rate(a, b).expect("a busy VM reported no progress in the window")
             })
             .collect(),
+        host_cores_used,
     }
 }
 // ANCHOR_END: busy
@@ -130,18 +141,22 @@ pub fn parallel_speedup(
     rounds: usize,
     mut first: Option<Window>,
 ) -> Parallel {
-    let speedups = (0..rounds)
-        .map(|round| {
-            let one = first.take().unwrap_or_else(|| {
-                busy_window(together, window, &format!("bench_together_{round}"))
-            });
-            let each = busy_window(spread, window, &format!("bench_spread_{round}"));
-            figures::speedup(&each.rates, &one.rates).expect("no progress on one core")
-        })
-        .collect();
-    Parallel {
-        speedups,
+    let mut result = Parallel {
+        speedups: Vec::new(),
+        host_used_together: Vec::new(),
+        host_used_spread: Vec::new(),
         host_cores: thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    for round in 0..rounds {
+        let one = first
+            .take()
+            .unwrap_or_else(|| busy_window(together, window, &format!("bench_together_{round}")));
+        let each = busy_window(spread, window, &format!("bench_spread_{round}"));
+        let speedup = figures::speedup(&each.rates, &one.rates).expect("no progress on one core");
+        result.speedups.push(speedup);
+        result.host_used_together.push(one.host_cores_used);
+        result.host_used_spread.push(each.host_cores_used);
     }
+    result
 }
 // ANCHOR_END: parallel

@@ -172,6 +172,14 @@ impl Results {
             ),
             fig("host_cores", parallel.map(|p| p.host_cores as f64)),
             fig(
+                "host_cores_used_one_core",
+                parallel.and_then(|p| median(&p.host_used_together)),
+            ),
+            fig(
+                "host_cores_used_spread",
+                parallel.and_then(|p| median(&p.host_used_spread)),
+            ),
+            fig(
                 "parallel_speedup_rounds",
                 parallel.map(|p| p.speedups.len() as f64),
             ),
@@ -600,6 +608,12 @@ const ROWS: &[Row] = &[
         )
     },
     plain("host cores QEMU can use", "host_cores", 0),
+    both(
+        "host cores QEMU got, cores 1-3/one",
+        "host_cores_used_spread",
+        "host_cores_used_one_core",
+        2,
+    ),
     Row {
         at_least: Some("parallel_speedup_target"),
         ..plain("parallel speedup, cores 1-3/one", "parallel_speedup", 2)
@@ -705,6 +719,8 @@ mod tests {
         Results {
             parallel: Some(Parallel {
                 speedups: speedups.to_vec(),
+                host_used_together: vec![1.0; speedups.len()],
+                host_used_spread: vec![2.0; speedups.len()],
                 host_cores,
             }),
             ..Results::default()

@@ -379,7 +379,7 @@ fn work(qemu: &mut Qemu) -> Work {
 /// Nanoseconds all threads of process `pid` have run on a CPU so far (the
 /// first field of each thread's `/proc/PID/task/TID/schedstat`); 0 if that
 /// cannot be read.
-fn host_cpu_ns(pid: u32) -> u64 {
+pub fn host_cpu_ns(pid: u32) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
