@@ -54,6 +54,18 @@ pub struct Parallel {
     pub host_cores: usize,
 }
 
+impl Parallel {
+    /// Each round's speedup per host core QEMU got.
+    pub fn per_host_core(&self) -> Vec<f64> {
+        let used = self.host_used_together.iter().zip(&self.host_used_spread);
+        self.speedups
+            .iter()
+            .zip(used)
+            .filter_map(|(&s, (&t, &e))| figures::speedup_per_host_core(s, t, e))
+            .collect()
+    }
+}
+
 /// `vml`'s Time(s) and each guest's last progress point, for VMs 1 to `vms`.
 fn snapshot(qemu: &mut Qemu, vms: usize) -> (Vec<f64>, Vec<Progress>) {
     let vml = qemu.run_command("vml");

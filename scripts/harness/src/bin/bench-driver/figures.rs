@@ -93,6 +93,14 @@ pub fn speedup(spread: &[f64], together: &[f64]) -> Option<f64> {
     (together > 0.0).then(|| spread.iter().sum::<f64>() / together)
 }
 
+/// The speedup per host core QEMU got: `speedup` with the host cores QEMU's
+/// threads ran on in each case (`used_together`, `used_spread`) taken out.
+/// 1 means the same work for each host CPU second on a core each as on
+/// one core: what spreading cost or saved beyond the host's cores.
+pub fn speedup_per_host_core(speedup: f64, used_together: f64, used_spread: f64) -> Option<f64> {
+    (used_spread > 0.0).then(|| speedup * used_together / used_spread)
+}
+
 /// The busy VMs of the parallel-speedup figure.
 pub const PARALLEL_VMS: usize = 3;
 /// The share of a perfect speedup the target asks for.
@@ -228,6 +236,9 @@ mod tests {
     fn speedup_and_its_target() {
         assert_eq!(speedup(&[2.0, 2.0, 2.0], &[1.0, 1.0, 1.0]), Some(2.0));
         assert_eq!(speedup(&[1.0], &[0.0, 0.0]), None);
+        assert_eq!(speedup_per_host_core(2.0, 1.0, 2.0), Some(1.0));
+        assert_eq!(speedup_per_host_core(0.8, 0.5, 0.4), Some(1.0));
+        assert_eq!(speedup_per_host_core(1.0, 1.0, 0.0), None);
         assert_eq!(speedup_target(1), 0.75);
         assert_eq!(speedup_target(2), 1.5);
         assert_eq!(speedup_target(3), 2.25);

@@ -172,6 +172,10 @@ impl Results {
             ),
             fig("host_cores", parallel.map(|p| p.host_cores as f64)),
             fig(
+                "parallel_speedup_per_host_core",
+                parallel.and_then(|p| median(&p.per_host_core())),
+            ),
+            fig(
                 "host_cores_used_one_core",
                 parallel.and_then(|p| median(&p.host_used_together)),
             ),
@@ -618,6 +622,11 @@ const ROWS: &[Row] = &[
         at_least: Some("parallel_speedup_target"),
         ..plain("parallel speedup, cores 1-3/one", "parallel_speedup", 2)
     },
+    plain(
+        "parallel speedup per host core QEMU got",
+        "parallel_speedup_per_host_core",
+        2,
+    ),
     both(
         "HVC round trip, median (ticks)",
         "hvc_round_trip_ticks",
