@@ -47,6 +47,8 @@ const BENCH_ALONE_ELF: &str =
 const BENCH_THREE: &str = "target/images/ferrovisor-bench-three.img";
 /// BENCH_THREE's VMs on cores 1-3 instead of all on core 0.
 const BENCH_SPREAD: &str = "target/images/ferrovisor-bench-spread.img";
+/// Linux as the only VM, on core 1 (`guests/linux-alone.list`).
+const LINUX_ALONE: &str = "target/images/ferrovisor-linux-alone.img";
 /// BENCH_ALONE's list under the `trap-floor` measurement build
 /// (`list_image bench-alone trap-floor`, scripts/bench.sh).
 const BENCH_FLOOR: &str = "target/images/ferrovisor-bench-alone-trap-floor.img";
@@ -61,7 +63,8 @@ const USAGE: &str =
                 instructions (16 per tick), not host time, so the guest's
                 figures are exact and repeatable, but hide what the host
                 spends outside the emulated instructions
-  --linux       only the Linux guest's boot, natively and as VM 4
+  --linux       only the Linux guest's boot, natively, as VM 4 and alone
+                on core 1
   --console [IMAGE]
                 only the key latency and the paste, into echo natively and
                 as VM 1 of IMAGE (default target/images/kernel8.img; any
@@ -148,6 +151,9 @@ const QUICK: Plan = Plan {
     parallel_rounds: 3,
     linux_pairs: 1,
 };
+
+/// What the Linux boot benchmark is called while it runs.
+const LINUX_WHAT: &str = "Linux boot, natively, as VM 4 and alone on core 1";
 
 /// The command line.
 struct Options {
@@ -257,10 +263,16 @@ fn main() -> ExitCode {
     let plan = &options.plan;
     let default_image = root.join(DEFAULT_IMAGE);
     let mut results = Results::default();
+    let linux_alone = Some(root.join(LINUX_ALONE)).filter(|p| p.is_file());
+    if linux_alone.is_none() {
+        eprintln!(
+            "bench-driver: no {LINUX_ALONE} (scripts/bench.sh builds it): no linux_boot_s_alone"
+        );
+    }
 
     if options.linux_only {
-        results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
-            linux::linux_boot(&default_image, plan.linux_pairs)
+        results.linux = attempt(&mut results, LINUX_WHAT, || {
+            linux::linux_boot(&default_image, linux_alone.as_deref(), plan.linux_pairs)
         });
         return finish(&results, &options);
     }
@@ -350,8 +362,8 @@ fn main() -> ExitCode {
             )
         },
     );
-    results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
-        linux::linux_boot(&default_image, plan.linux_pairs)
+    results.linux = attempt(&mut results, LINUX_WHAT, || {
+        linux::linux_boot(&default_image, linux_alone.as_deref(), plan.linux_pairs)
     });
 
     finish(&results, &options)

@@ -74,6 +74,7 @@ impl Results {
         let linux = self.linux.as_ref();
         let linux_vm = linux.and_then(|l| median(&l.vm_s));
         let linux_native = linux.and_then(|l| median(&l.native_s));
+        let linux_alone = linux.and_then(|l| median(&l.alone_s));
         // With -icount shift=0 an instruction takes 1 ns of emulated time.
         let per_tick = icount.map_or(0.0, |g| NANOS_PER_SECOND / g.freq.max(1) as f64);
         let ni = |name: &str| {
@@ -260,6 +261,7 @@ impl Results {
             ),
             fig("linux_boot_s", linux_vm),
             fig("linux_boot_s_native", linux_native),
+            fig("linux_boot_s_alone", linux_alone),
             fig(
                 "linux_boot_ratio",
                 linux_vm.zip(linux_native).map(|(v, n)| v / n),
@@ -503,6 +505,12 @@ const ROWS: &[Row] = &[
     both(
         "Linux boot to init line (s)",
         "linux_boot_s",
+        "linux_boot_s_native",
+        1,
+    ),
+    both(
+        "Linux boot, alone on core 1 (s)",
+        "linux_boot_s_alone",
         "linux_boot_s_native",
         1,
     ),
