@@ -449,7 +449,7 @@ mod loom_tests {
                     })
                 };
                 let mut got = Vec::new();
-                let mut drain = |got: &mut Vec<u8>| {
+                let drain = |got: &mut Vec<u8>| {
                     while let Some(key) = consoles.inputs[VM].pop() {
                         got.push(key);
                     }
