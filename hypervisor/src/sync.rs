@@ -4,10 +4,11 @@
 //!
 //! Normally these are `core::sync::atomic` and a thin wrapper of
 //! `core::cell::UnsafeCell`: nothing changes in the code the board runs.
-//! Built with `RUSTFLAGS="--cfg loom"` (the host only, `scripts/test.sh`),
-//! they are the `loom` crate's, which records every access and runs a test
-//! once for each interleaving and each value a load may see under the C++11
-//! memory model that Arm's own is stronger than. Loom builds its atomics and
+//! Built with `RUSTFLAGS="--cfg loom"` (the host's unit tests only, as
+//! `scripts/test.sh` does: loom is a dev-dependency), they are the `loom`
+//! crate's, which records every access and runs a test once for each
+//! interleaving and each value a load may see under the memory model Rust
+//! takes from C++ (weaker than the Cortex-A53's). Loom builds its atomics and
 //! cells at run time, so under it [`const_fn!`] makes a `const fn` a plain
 //! one and [`array_of!`] builds an array in a loop; the statics that need a
 //! `const fn` exist only without loom.
