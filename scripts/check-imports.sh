@@ -6,7 +6,7 @@
 # each to the module (file) it names, and fails if
 #   - the modules import each other in a cycle (each cycle is printed), or
 #   - a module imports one from a higher layer, the layers being, bottom up:
-#       0 arch, board, drivers
+#       0 arch, board, drivers, sync      (sync: the atomics the cores share)
 #       1 platform                      (device instances, boot facts, crash writer)
 #       2 log, console::{input,output,ring,transmit,line_editor,mux,table}
 #       3 emu                           (the virtual BCM2837)
@@ -109,7 +109,7 @@ function flush_use(from, text,    body, base, i) {
     for (i = 1; i <= out[0]; i++) edge(from, out[i])
 }
 BEGIN {
-    split("arch=0 board=0 drivers=0 platform=1 log=2 console::input=2 console::output=2 console::ring=2 console::transmit=2 console::line_editor=2 console::mux=2 console::table=2 emu=3 vm=4 console=5 kernel=6 panic=6", l, " ")
+    split("arch=0 board=0 drivers=0 sync=0 platform=1 log=2 console::input=2 console::output=2 console::ring=2 console::transmit=2 console::line_editor=2 console::mux=2 console::table=2 emu=3 vm=4 console=5 kernel=6 panic=6", l, " ")
     for (i in l) { split(l[i], kv, "="); layers[kv[1]] = kv[2] + 0 }
 }
 FNR == 1 {

@@ -36,6 +36,21 @@ cargo test --workspace -- --test-threads=2 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+step "model checks: what the cores share, in every interleaving (loom)"
+# hypervisor/src/sync.rs: built with --cfg loom, the request channel, the
+# input ring and the urgent flag use loom's atomics, and the loom_tests
+# modules run each model once per interleaving. A target folder of its own,
+# so the flag does not rebuild everything else, and a release build without
+# LTO or debug info: the models run in a second, the build is what costs.
+set +e
+RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR="$ROOT/target/loom" \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo test -p ferrovisor --lib --release loom_tests 2>&1 | tee -a "$log"
+loom_status=${PIPESTATUS[0]}
+set -e
+[ "$loom_status" -eq 0 ] || status=$loom_status
+
 step "soak: the demo for a minute under load"
 set +e
 "$ROOT/scripts/soak.sh" --no-build 1

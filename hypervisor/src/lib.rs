@@ -20,6 +20,7 @@ pub mod console;
 pub mod drivers;
 pub mod emu;
 pub mod log;
+pub mod sync;
 pub mod vm;
 
 #[cfg(target_os = "none")]

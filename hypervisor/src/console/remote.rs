@@ -23,13 +23,13 @@
 //!   stays busy until the core answers, and the next request to it is
 //!   refused until then).
 //!
-//! The host tests run this protocol with two threads.
+//! The host tests run this protocol with two threads, and loom checks it
+//! in every interleaving (`crate::sync`).
 
-use crate::console::line_editor::MAX_LINE;
-use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-
+#[cfg(not(loom))]
 use crate::board::CORES;
+use crate::console::line_editor::MAX_LINE;
+use crate::sync::{const_fn, AtomicBool, AtomicU8, AtomicUsize, Ordering, UnsafeCell};
 /// How long the shell waits for a core to carry out a request.
 pub const ANSWER_MICROS: u64 = 1_000_000;
 
@@ -82,14 +82,16 @@ pub enum AskError {
 }
 
 impl Channel {
-    /// An empty slot.
-    pub const fn new() -> Self {
-        Self {
-            busy: AtomicBool::new(false),
-            kind: AtomicU8::new(KIND_LINE),
-            index: AtomicUsize::new(0),
-            len: AtomicUsize::new(0),
-            line: UnsafeCell::new([0; MAX_LINE]),
+    const_fn! {
+        /// An empty slot.
+        pub fn new() -> Self {
+            Self {
+                busy: AtomicBool::new(false),
+                kind: AtomicU8::new(KIND_LINE),
+                index: AtomicUsize::new(0),
+                len: AtomicUsize::new(0),
+                line: UnsafeCell::new([0; MAX_LINE]),
+            }
         }
     }
 
@@ -110,8 +112,10 @@ impl Channel {
         match request {
             Request::Line(line) => {
                 let len = line.len().min(MAX_LINE);
+                let bytes = &line.as_bytes()[..len];
                 // SAFETY: `busy` is false: the owner does not read `line`.
-                unsafe { (&mut *self.line.get())[..len].copy_from_slice(&line.as_bytes()[..len]) };
+                self.line
+                    .with_mut(|slot| unsafe { (&mut *slot)[..len].copy_from_slice(bytes) });
                 self.len.store(len, Ordering::Relaxed);
                 self.kind.store(KIND_LINE, Ordering::Relaxed);
             }
@@ -147,7 +151,8 @@ impl Channel {
             _ => {
                 let len = self.len.load(Ordering::Relaxed).min(MAX_LINE);
                 // SAFETY: `busy` is true: the sender does not write `line`.
-                copy[..len].copy_from_slice(unsafe { &(&*self.line.get())[..len] });
+                self.line
+                    .with(|slot| copy[..len].copy_from_slice(unsafe { &(&*slot)[..len] }));
                 // The shell sends only printable ASCII it parsed.
                 Request::Line(core::str::from_utf8(&copy[..len]).unwrap_or(""))
             }
@@ -164,11 +169,14 @@ impl Default for Channel {
     }
 }
 
-/// Every core's channel.
+/// Every core's channel. (Not under loom, which builds its atomics at run
+/// time; nor is [`ONLINE`].)
+#[cfg(not(loom))]
 pub static CHANNELS: [Channel; CORES] = [const { Channel::new() }; CORES];
 
 /// Whether each core has set itself up at EL2 and runs its loop (set once
 /// by that core, `kernel::smp`); the shell asks only cores that are.
+#[cfg(not(loom))]
 pub static ONLINE: [AtomicBool; CORES] = [const { AtomicBool::new(false) }; CORES];
 
 /// The core the shell runs on (and the UART's interrupt goes to).
@@ -249,4 +257,78 @@ mod tests {
         // Nothing waits now.
         channel.serve(|_| panic!("no request"));
     }
+}
+
+/// Model checks (`RUSTFLAGS="--cfg loom"`, see `crate::sync`): every
+/// interleaving of the shell and an owner core, and every value each load
+/// may see.
+#[cfg(loom)]
+#[cfg(test)]
+mod loom_tests {
+    extern crate std;
+    use super::*;
+    use crate::sync::UnsafeCell;
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::string::String;
+    use std::vec::Vec;
+
+    /// What the owner carried out, in order: written by `execute` on the
+    /// owner's thread, read by the shell's after `ask` returns. A cell loom
+    /// tracks, so a read not ordered after the write fails the test.
+    struct Done(UnsafeCell<Vec<String>>);
+
+    // SAFETY: the protocol under test orders the two threads' accesses;
+    // loom checks that it does.
+    unsafe impl Sync for Done {}
+    // SAFETY: as above.
+    unsafe impl Send for Done {}
+
+    // ANCHOR: loom_channel
+    /// The shell asks twice (a command line, then a row of `vml`); the
+    /// owner core serves whatever it finds. When `ask` returns, the owner
+    /// has carried that request out, with the bytes the shell wrote, and
+    /// nothing twice.
+    #[test]
+    fn ask_returns_after_serve_finished() {
+        loom::model(|| {
+            let channel = Arc::new(Channel::new());
+            let done = Arc::new(Done(UnsafeCell::new(Vec::new())));
+            let owner = {
+                let (channel, done) = (channel.clone(), done.clone());
+                thread::spawn(move || loop {
+                    // SAFETY: only this thread writes `done`, and the
+                    // shell reads it only after `ask` returned.
+                    let served = done.0.with(|d| unsafe { (*d).len() });
+                    if served == 2 {
+                        break;
+                    }
+                    channel.serve(|request| {
+                        let text = match request {
+                            Request::Line(line) => String::from(line),
+                            Request::VmlRow(index) => std::format!("row {index}"),
+                            Request::CoreRow => String::from("core"),
+                        };
+                        // SAFETY: as above.
+                        done.0.with_mut(|d| unsafe { (*d).push(text) });
+                    });
+                    thread::yield_now();
+                })
+            };
+            let wait = || {
+                thread::yield_now();
+                true
+            };
+            channel.ask(Request::Line("vmstop 1"), || {}, wait).unwrap();
+            // SAFETY: `ask` returned: the owner is done with `done`.
+            let seen = done.0.with(|d| unsafe { (*d).clone() });
+            assert_eq!(seen, ["vmstop 1"]);
+            channel.ask(Request::VmlRow(1), || {}, wait).unwrap();
+            // SAFETY: as above.
+            let seen = done.0.with(|d| unsafe { (*d).clone() });
+            assert_eq!(seen, ["vmstop 1", "row 1"]);
+            owner.join().unwrap();
+        });
+    }
+    // ANCHOR_END: loom_channel
 }

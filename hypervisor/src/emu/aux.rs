@@ -327,9 +327,22 @@ impl Aux {
         if self.data_ready(env) {
             return None;
         }
+        // Keys for this VM are queued by the shell on core 0 while the VM's
+        // own core computes this: the words are those of a UART with
+        // nothing received, whatever arrives meanwhile (a shadow that said
+        // "data ready" would hand the guest the same byte at every read of
+        // AUX_MU_IO_REG, since the page cannot take it). A byte that came
+        // is found by the check below, or by the next look after the IPI
+        // that announced it; until then the guest sees an empty receiver.
         let mut words = [0; SHADOW_WORDS];
-        for (offset, word) in (0u32..).step_by(4).zip(words.iter_mut()) {
-            *word = self.value(offset, env);
+        {
+            let mut quiet = NothingReceived(env);
+            for (offset, word) in (0u32..).step_by(4).zip(words.iter_mut()) {
+                *word = self.value(offset, &mut quiet);
+            }
+        }
+        if self.data_ready(env) {
+            return None;
         }
         self.shadow_stale = false;
         self.shadow_room = env.console_room();
@@ -626,6 +639,52 @@ impl Device for Aux {
 }
 // ANCHOR_END: access
 
+/// A guest's environment in which nothing has been received: what the
+/// console shadow's words are computed against ([`Aux::shadow`]).
+struct NothingReceived<'a>(&'a mut dyn VmEnv);
+
+impl VmEnv for NothingReceived<'_> {
+    fn counter(&self) -> u64 {
+        self.0.counter()
+    }
+
+    fn counter_freq(&self) -> u64 {
+        self.0.counter_freq()
+    }
+
+    fn ram_bytes(&self) -> u64 {
+        self.0.ram_bytes()
+    }
+
+    fn read_guest_u32(&self, ipa: u64) -> Option<u32> {
+        self.0.read_guest_u32(ipa)
+    }
+
+    fn write_guest_u32(&mut self, ipa: u64, value: u32) -> bool {
+        self.0.write_guest_u32(ipa, value)
+    }
+
+    fn console_write(&mut self, byte: u8) {
+        self.0.console_write(byte);
+    }
+
+    fn console_room(&self) -> bool {
+        self.0.console_room()
+    }
+
+    fn console_read(&mut self) -> Option<u8> {
+        None
+    }
+
+    fn console_pending(&self) -> usize {
+        0
+    }
+
+    fn virtual_timer_irq(&self) -> bool {
+        self.0.virtual_timer_irq()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_env::{exercise, op_strategy, FakeEnv};
@@ -694,6 +753,68 @@ mod tests {
         assert_eq!(read(&mut a, &mut env, AUX_MU_IO_REG), u32::from(b'k'));
         assert!(!a.shadow_stale(&env), "the byte came and went");
         assert_eq!(a.shadow(&mut env), before, "and the page reads as before");
+    }
+
+    /// An environment whose input queue fills the first time it is asked
+    /// how full it is, after saying it is empty: a key queued by the shell
+    /// on core 0 while the VM's core computes the shadow.
+    struct KeyArrivesMidway {
+        env: FakeEnv,
+        asked: core::cell::Cell<usize>,
+    }
+
+    impl VmEnv for KeyArrivesMidway {
+        fn counter(&self) -> u64 {
+            self.env.counter()
+        }
+        fn counter_freq(&self) -> u64 {
+            self.env.counter_freq()
+        }
+        fn ram_bytes(&self) -> u64 {
+            self.env.ram_bytes()
+        }
+        fn read_guest_u32(&self, ipa: u64) -> Option<u32> {
+            self.env.read_guest_u32(ipa)
+        }
+        fn write_guest_u32(&mut self, ipa: u64, value: u32) -> bool {
+            self.env.write_guest_u32(ipa, value)
+        }
+        fn console_write(&mut self, byte: u8) {
+            self.env.console_write(byte);
+        }
+        fn console_read(&mut self) -> Option<u8> {
+            self.env.console_read()
+        }
+        fn console_pending(&self) -> usize {
+            // Empty at the first look, a key from then on.
+            let asked = self.asked.get();
+            self.asked.set(asked + 1);
+            usize::from(asked > 0)
+        }
+        fn virtual_timer_irq(&self) -> bool {
+            self.env.virtual_timer_irq()
+        }
+    }
+
+    #[test]
+    fn a_key_queued_while_the_shadow_is_made_is_neither_shown_nor_taken() {
+        let mut a = Aux::new();
+        a.write(AUX_MU_IER_REG, RX_INTERRUPT, &mut FakeEnv::new());
+        let mut env = KeyArrivesMidway {
+            env: FakeEnv::new(),
+            asked: core::cell::Cell::new(0),
+        };
+        env.env.input.push_back(b'=');
+        if let Some(words) = a.shadow(&mut env) {
+            // A page that says "data ready" would give the guest the same
+            // byte at every read of AUX_MU_IO_REG.
+            assert_eq!(
+                words[(AUX_MU_LSR_REG / 4) as usize] & 1,
+                0,
+                "a shadow never says a byte is ready"
+            );
+        }
+        assert_eq!(env.env.input.len(), 1, "making the shadow took no key");
     }
 
     #[test]

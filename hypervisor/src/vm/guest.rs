@@ -15,12 +15,18 @@ use super::trace::Tracer;
 use crate::arch::aarch64::vcpu::{El1State, FpState, VcpuFrame};
 use crate::console::ring::{HistoryRing, SpscRing};
 use crate::emu::{VirtualBoard, VmEnv};
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{array_of, const_fn, AtomicBool};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 pub use super::focus::Focus;
 
 /// Bytes typed to a VM that it has not read yet.
+#[cfg(not(loom))]
 pub const INPUT_QUEUE_BYTES: usize = 64 * 1024;
+/// Under loom (`crate::sync`) every slot is a cell the model checker
+/// tracks: a small queue keeps each run of a model small.
+#[cfg(loom)]
+pub const INPUT_QUEUE_BYTES: usize = 4;
 /// Bytes of a VM's recent output kept for `vmc` and `vmlog`.
 pub const SCROLLBACK_BYTES: usize = 16 * 1024;
 /// CNTV_CTL_EL0 bits: the timer is on, its interrupt is masked.
@@ -61,15 +67,17 @@ pub struct Consoles {
 }
 
 impl Consoles {
-    /// Empty queues.
-    pub const fn new() -> Self {
-        Self {
-            inputs: [const { SpscRing::new() }; MAX_VMS],
-            scrollbacks: [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS],
-            urgent: [const { AtomicBool::new(false) }; MAX_VMS],
-            dropped: [const { AtomicU64::new(0) }; MAX_VMS],
-            focus: FocusCell::new(),
-            cores: [const { AtomicUsize::new(0) }; MAX_VMS],
+    const_fn! {
+        /// Empty queues.
+        pub fn new() -> Self {
+            Self {
+                inputs: array_of![SpscRing::new(); MAX_VMS],
+                scrollbacks: [const { spin::Mutex::new(HistoryRing::new()) }; MAX_VMS],
+                urgent: array_of![AtomicBool::new(false); MAX_VMS],
+                dropped: [const { AtomicU64::new(0) }; MAX_VMS],
+                focus: FocusCell::new(),
+                cores: [const { AtomicUsize::new(0) }; MAX_VMS],
+            }
         }
     }
 
@@ -439,4 +447,69 @@ pub fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 /// The host address of a 32-bit word of guest RAM, if it is one.
 fn guest_ram_address(config: &VmConfig, ipa: u64) -> Option<u64> {
     (ipa.is_multiple_of(4) && ipa.checked_add(4)? <= config.ram).then(|| config.host_base + ipa)
+}
+
+/// Model checks (`RUSTFLAGS="--cfg loom"`, see `crate::sync`): core 0
+/// typing to a VM while the VM's core looks for input, in every
+/// interleaving and with every value each load may see.
+#[cfg(loom)]
+#[cfg(test)]
+mod loom_tests {
+    extern crate std;
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+    use std::vec::Vec;
+
+    /// The VM the keys are typed to.
+    const VM: usize = 1;
+    /// Loom runs each thread on a small stack of its own; the VM's core
+    /// builds [`Consoles`] (its scrollbacks alone are 128 KiB) on its own.
+    const STACK_BYTES: usize = 1 << 20;
+
+    // ANCHOR: loom_urgent
+    /// Core 0 types two keys to a VM on another core, which looks twice
+    /// meanwhile, as it does once per pass of its loop. Whenever it sees
+    /// the VM urgent, the first key is there to read (the flag is stored
+    /// after the byte, Release, and taken with Acquire); in the end the VM
+    /// has read both keys, once each and in order.
+    ///
+    /// Not checked here: that a key still queued when core 0 is done has
+    /// the VM marked urgent. It holds (the swap that clears the flag reads
+    /// the last value before it, so a later store stays), but loom 0.7
+    /// lets a plain store slip in between a swap's read and its write
+    /// (tokio-rs/loom#254) and so reports a loss that cannot happen.
+    #[test]
+    fn a_core_that_sees_the_flag_finds_the_key() {
+        loom::model(|| {
+            let vm_core = thread::Builder::new().stack_size(STACK_BYTES);
+            let vm_core = vm_core.spawn(|| {
+                let consoles = Arc::new(Consoles::new());
+                let typist = {
+                    let consoles = consoles.clone();
+                    thread::spawn(move || {
+                        assert!(consoles.give_input(VM, b'a'));
+                        assert!(consoles.give_input(VM, b'b'));
+                    })
+                };
+                let mut got = Vec::new();
+                let drain = |got: &mut Vec<u8>| {
+                    while let Some(key) = consoles.inputs[VM].pop() {
+                        got.push(key);
+                    }
+                };
+                for _pass in 0..2 {
+                    if consoles.take_urgent(VM) {
+                        drain(&mut got);
+                        assert!(!got.is_empty(), "urgent, but no key queued");
+                    }
+                }
+                typist.join().unwrap();
+                drain(&mut got);
+                assert_eq!(got, b"ab");
+            });
+            vm_core.unwrap().join().unwrap();
+        });
+    }
+    // ANCHOR_END: loom_urgent
 }

@@ -52,14 +52,66 @@ pub fn runs(output: &str) -> Vec<Run> {
         .collect()
 }
 
-/// The `units=` of the last `bench: progress` line in `output`.
-pub fn last_progress(output: &str) -> Option<u64> {
+/// A point of the `c` mode's progress: units done, and the guest's counter
+/// ticks since the mode started, from a `bench: progress` line.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Progress {
+    /// Workload units done.
+    pub units: u64,
+    /// Counter ticks since the mode started.
+    pub ticks: u64,
+}
+
+/// The last `bench: progress` line in `output`.
+pub fn last_progress_point(output: &str) -> Option<Progress> {
     output
         .lines()
         .filter_map(|line| fields(line, "progress"))
-        .filter_map(|map| map.get("units")?.parse().ok())
+        .filter_map(|map| {
+            Some(Progress {
+                units: map.get("units")?.parse().ok()?,
+                ticks: map.get("ticks")?.parse().ok()?,
+            })
+        })
         .next_back()
 }
+
+/// Units per counter tick between two progress points of one guest; `None`
+/// if no tick passed between them. The counter runs on while the guest
+/// waits for its core, so this is its speed in the host's time.
+pub fn progress_rate(before: Progress, after: Progress) -> Option<f64> {
+    let ticks = after.ticks.checked_sub(before.ticks).filter(|&t| t > 0)?;
+    Some(after.units.saturating_sub(before.units) as f64 / ticks as f64)
+}
+
+// ANCHOR: speedup
+/// How many times more work the same guests did per unit of time in
+/// `spread` (one core each) than in `together` (sharing one core): the
+/// ratio of the sums of their rates. `None` if `together` did nothing.
+pub fn speedup(spread: &[f64], together: &[f64]) -> Option<f64> {
+    let together: f64 = together.iter().sum();
+    (together > 0.0).then(|| spread.iter().sum::<f64>() / together)
+}
+
+/// The speedup per host core QEMU got: `speedup` with the host cores QEMU's
+/// threads ran on in each case (`used_together`, `used_spread`) taken out.
+/// 1 means the same work for each host CPU second on a core each as on
+/// one core: what spreading cost or saved beyond the host's cores.
+pub fn speedup_per_host_core(speedup: f64, used_together: f64, used_spread: f64) -> Option<f64> {
+    (used_spread > 0.0).then(|| speedup * used_together / used_spread)
+}
+
+/// The busy VMs of the parallel-speedup figure.
+pub const PARALLEL_VMS: usize = 3;
+/// The share of a perfect speedup the target asks for.
+pub const PARALLEL_EFFICIENCY: f64 = 0.75;
+
+/// The target for [`speedup`]: three busy vCPUs can go at most as many
+/// times faster as the host has cores for QEMU's threads to run on.
+pub fn speedup_target(host_cores: usize) -> f64 {
+    PARALLEL_EFFICIENCY * host_cores.clamp(1, PARALLEL_VMS) as f64
+}
+// ANCHOR_END: speedup
 
 /// The nearest-rank `percent` percentile of `values` (the smallest value
 /// with at least `percent`% of the values at or below it); `None` if empty.
@@ -160,10 +212,38 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_last_progress() {
-        let out = "bench: progress units=16 ticks=5\r\nx\r\nbench: progress units=32 ticks=9\r\n";
-        assert_eq!(last_progress(out), Some(32));
-        assert_eq!(last_progress("bench: ready"), None);
+    fn progress_points_and_rates() {
+        let out = "bench: progress units=16 ticks=5\r\nbench: progress units=32 ticks=9\r\n";
+        let last = last_progress_point(out).unwrap();
+        assert_eq!(
+            last,
+            Progress {
+                units: 32,
+                ticks: 9
+            }
+        );
+        assert_eq!(last_progress_point("bench: progress units=16\r\n"), None);
+        let first = Progress {
+            units: 16,
+            ticks: 5,
+        };
+        assert_eq!(progress_rate(first, last), Some(4.0));
+        assert_eq!(progress_rate(last, last), None);
+        assert_eq!(progress_rate(last, first), None);
+    }
+
+    #[test]
+    fn speedup_and_its_target() {
+        assert_eq!(speedup(&[2.0, 2.0, 2.0], &[1.0, 1.0, 1.0]), Some(2.0));
+        assert_eq!(speedup(&[1.0], &[0.0, 0.0]), None);
+        assert_eq!(speedup_per_host_core(2.0, 1.0, 2.0), Some(1.0));
+        assert_eq!(speedup_per_host_core(0.8, 0.5, 0.4), Some(1.0));
+        assert_eq!(speedup_per_host_core(1.0, 1.0, 0.0), None);
+        assert_eq!(speedup_target(1), 0.75);
+        assert_eq!(speedup_target(2), 1.5);
+        assert_eq!(speedup_target(3), 2.25);
+        assert_eq!(speedup_target(64), 2.25);
+        assert_eq!(speedup_target(0), 0.75);
     }
 
     #[test]

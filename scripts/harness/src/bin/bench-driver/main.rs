@@ -1,12 +1,13 @@
 //! `bench-driver`: ferrovisor's benchmark driver, run by `scripts/bench.sh`.
 //!
 //! It boots QEMU `raspi3b` several times, with ferrovisor (the default VM
-//! list, and the benchmark lists `guests/bench-alone.list` and
-//! `guests/bench-three.list`) and with the benchmark guest natively, and
+//! list, and the benchmark lists `guests/bench-alone.list`,
+//! `guests/bench-three.list` and `guests/bench-spread.list`) and with the benchmark guest natively, and
 //! measures: time to the prompt, key latency and a 64 KiB paste into echo,
 //! the benchmark guest's figures side by side natively and as the only VM
 //! (with its output benchmark: 64 KiB printed as fast as it can),
-//! how fairly three busy VMs share the CPU, and the hypervisor's size. It
+//! how fairly three busy VMs share a core and how much faster they go on a
+//! core each, and the hypervisor's size. It
 //! prints a table and, with `--json FILE`, writes the figures as JSON.
 //!
 //! Every image must have been built (`scripts/bench.sh` does it). Timing on
@@ -15,6 +16,7 @@
 
 #![deny(missing_docs)]
 
+mod busy;
 mod elf;
 mod figures;
 mod linux;
@@ -43,6 +45,10 @@ const BENCH_ALONE: &str = "target/images/ferrovisor-bench-alone.img";
 const BENCH_ALONE_ELF: &str =
     "target/lists/bench-alone/aarch64-unknown-none-softfloat/release/ferrovisor";
 const BENCH_THREE: &str = "target/images/ferrovisor-bench-three.img";
+/// BENCH_THREE's VMs on cores 1-3 instead of all on core 0.
+const BENCH_SPREAD: &str = "target/images/ferrovisor-bench-spread.img";
+/// Linux as the only VM, on core 1 (`guests/linux-alone.list`).
+const LINUX_ALONE: &str = "target/images/ferrovisor-linux-alone.img";
 /// BENCH_ALONE's list under the `trap-floor` measurement build
 /// (`list_image bench-alone trap-floor`, scripts/bench.sh).
 const BENCH_FLOOR: &str = "target/images/ferrovisor-bench-alone-trap-floor.img";
@@ -57,7 +63,8 @@ const USAGE: &str =
                 instructions (16 per tick), not host time, so the guest's
                 figures are exact and repeatable, but hide what the host
                 spends outside the emulated instructions
-  --linux       only the Linux guest's boot, natively and as VM 4
+  --linux       only the Linux guest's boot, natively, as VM 4 and alone
+                on core 1
   --console [IMAGE]
                 only the key latency and the paste, into echo natively and
                 as VM 1 of IMAGE (default target/images/kernel8.img; any
@@ -115,6 +122,8 @@ struct Plan {
     pairs: usize,
     /// How long the three busy VMs are watched.
     fair_window: Duration,
+    /// Rounds of the three busy VMs on one core and on a core each.
+    parallel_rounds: usize,
     /// Linux boots, natively and in the VM each.
     linux_pairs: usize,
 }
@@ -127,6 +136,7 @@ const FULL: Plan = Plan {
     rounds: 1,
     pairs: 41,
     fair_window: Duration::from_secs(15),
+    parallel_rounds: 5,
     linux_pairs: 3,
 };
 
@@ -138,8 +148,12 @@ const QUICK: Plan = Plan {
     rounds: 1,
     pairs: 3,
     fair_window: Duration::from_secs(4),
+    parallel_rounds: 3,
     linux_pairs: 1,
 };
+
+/// What the Linux boot benchmark is called while it runs.
+const LINUX_WHAT: &str = "Linux boot, natively, as VM 4 and alone on core 1";
 
 /// The command line.
 struct Options {
@@ -249,10 +263,16 @@ fn main() -> ExitCode {
     let plan = &options.plan;
     let default_image = root.join(DEFAULT_IMAGE);
     let mut results = Results::default();
+    let linux_alone = Some(root.join(LINUX_ALONE)).filter(|p| p.is_file());
+    if linux_alone.is_none() {
+        eprintln!(
+            "bench-driver: no {LINUX_ALONE} (scripts/bench.sh builds it): no linux_boot_s_alone"
+        );
+    }
 
     if options.linux_only {
-        results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
-            linux::linux_boot(&default_image, plan.linux_pairs)
+        results.linux = attempt(&mut results, LINUX_WHAT, || {
+            linux::linux_boot(&default_image, linux_alone.as_deref(), plan.linux_pairs)
         });
         return finish(&results, &options);
     }
@@ -324,11 +344,26 @@ fn main() -> ExitCode {
             },
         );
     }
-    results.fair = attempt(&mut results, "fair share of three busy VMs", || {
-        scenarios::fair_share(&root.join(BENCH_THREE), plan.fair_window)
+    let together = root.join(BENCH_THREE);
+    let window = attempt(&mut results, "fair share of three busy VMs", || {
+        busy::busy_window(&together, plan.fair_window, "bench_fair_share")
     });
-    results.linux = attempt(&mut results, "Linux boot, natively and as VM 4", || {
-        linux::linux_boot(&default_image, plan.linux_pairs)
+    results.fair = window.as_ref().map(busy::fair_share);
+    results.parallel = attempt(
+        &mut results,
+        "the same three on one core and on cores 1-3, in rounds",
+        || {
+            busy::parallel_speedup(
+                &together,
+                &root.join(BENCH_SPREAD),
+                plan.fair_window,
+                plan.parallel_rounds,
+                window,
+            )
+        },
+    );
+    results.linux = attempt(&mut results, LINUX_WHAT, || {
+        linux::linux_boot(&default_image, linux_alone.as_deref(), plan.linux_pairs)
     });
 
     finish(&results, &options)

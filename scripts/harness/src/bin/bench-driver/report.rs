@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::busy::{FairShare, Parallel};
 use crate::figures::{self, median, percentile, Run};
 use crate::linux::LinuxBoot;
-use crate::scenarios::{Console, FairShare, SideBySide};
+use crate::scenarios::{Console, SideBySide};
 use crate::sizes::Sizes;
 
 /// Everything measured; `None` where a benchmark did not run or failed.
@@ -23,6 +24,8 @@ pub struct Results {
     pub guest_icount: Option<SideBySide>,
     /// Three busy benchmark VMs.
     pub fair: Option<FairShare>,
+    /// The same three on one core and on a core each.
+    pub parallel: Option<Parallel>,
     /// The hypervisor's sizes.
     pub sizes: Option<Sizes>,
     /// Linux's boot to its init line, natively and in the VM.
@@ -66,10 +69,12 @@ impl Results {
         let vm = guest.map(|g| g.vm.as_slice());
         let sizes = self.sizes.as_ref();
         let fair = self.fair.as_ref();
+        let parallel = self.parallel.as_ref();
         let icount = self.guest_icount.as_ref();
         let linux = self.linux.as_ref();
         let linux_vm = linux.and_then(|l| median(&l.vm_s));
         let linux_native = linux.and_then(|l| median(&l.native_s));
+        let linux_alone = linux.and_then(|l| median(&l.alone_s));
         // With -icount shift=0 an instruction takes 1 ns of emulated time.
         let per_tick = icount.map_or(0.0, |g| NANOS_PER_SECOND / g.freq.max(1) as f64);
         let ni = |name: &str| {
@@ -158,6 +163,31 @@ impl Results {
                 "fair_share_max_dev_progress",
                 fair.map(|f| f.progress_max_dev),
             ),
+            fig(
+                "parallel_speedup",
+                parallel.and_then(|p| median(&p.speedups)),
+            ),
+            fig(
+                "parallel_speedup_target",
+                parallel.map(|p| figures::speedup_target(p.host_cores)),
+            ),
+            fig("host_cores", parallel.map(|p| p.host_cores as f64)),
+            fig(
+                "parallel_speedup_per_host_core",
+                parallel.and_then(|p| median(&p.per_host_core())),
+            ),
+            fig(
+                "host_cores_used_one_core",
+                parallel.and_then(|p| median(&p.host_used_together)),
+            ),
+            fig(
+                "host_cores_used_spread",
+                parallel.and_then(|p| median(&p.host_used_spread)),
+            ),
+            fig(
+                "parallel_speedup_rounds",
+                parallel.map(|p| p.speedups.len() as f64),
+            ),
             fig("hvc_round_trip_ticks", v("hvc_ticks_median")),
             fig("hvc_round_trip_ticks_p99", v("hvc_ticks_p99")),
             fig("hvc_round_trip_ticks_native", n("hvc_ticks_median")),
@@ -231,6 +261,7 @@ impl Results {
             ),
             fig("linux_boot_s", linux_vm),
             fig("linux_boot_s_native", linux_native),
+            fig("linux_boot_s_alone", linux_alone),
             fig(
                 "linux_boot_ratio",
                 linux_vm.zip(linux_native).map(|(v, n)| v / n),
@@ -315,6 +346,11 @@ impl Results {
             "  \"fair_shares_progress\": {},",
             list(fair.map(|f| &f.progress_shares))
         );
+        let _ = writeln!(
+            out,
+            "  \"parallel_speedups\": {},",
+            list(self.parallel.as_ref().map(|p| &p.speedups))
+        );
         let checks = match self.guest_checks_ok() {
             Some(ok) => ok.to_string(),
             None => "null".into(),
@@ -342,13 +378,19 @@ impl Results {
         for row in ROWS {
             let value = self.get(row.key);
             let native = row.native.and_then(|k| self.get(k));
-            let met = match (row.target, value) {
-                (Some((_, ok)), Some(v)) if ok(v) => "yes",
-                (Some(_), Some(_)) => "NO",
+            let floor = row.at_least.and_then(|k| self.get(k));
+            let met = match (row.target, floor, value) {
+                (Some((_, ok)), _, Some(v)) if ok(v) => "yes",
+                (_, Some(floor), Some(v)) if v >= floor => "yes",
+                (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => "NO",
                 _ => "",
             };
             let num = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.*}", row.decimals));
-            let target = row.target.map_or("", |(text, _)| text);
+            let target = match (row.target, floor) {
+                (Some((text, _)), _) => text.to_string(),
+                (None, Some(floor)) => format!(">= {floor:.2}"),
+                (None, None) => String::new(),
+            };
             let _ = writeln!(
                 t,
                 "{:<36} {:>12} {:>12}   {target:<8} {met}",
@@ -380,6 +422,18 @@ impl Results {
                 shares(&f.progress_shares)
             );
         }
+        if let Some(p) = &self.parallel {
+            let rounds: Vec<String> = p.speedups.iter().map(|x| format!("{x:.2}")).collect();
+            let _ = writeln!(
+                t,
+                "  parallel speedup: the median of {} rounds ({}); target {} x min({}, {} host cores)",
+                rounds.len(),
+                rounds.join(" "),
+                figures::PARALLEL_EFFICIENCY,
+                figures::PARALLEL_VMS,
+                p.host_cores
+            );
+        }
         if let Some(g) = &self.guest {
             let _ = writeln!(
                 t,
@@ -403,13 +457,15 @@ impl Results {
 }
 
 /// A row of the table: the figure's label and JSON key, the key of its
-/// native counterpart, the decimals shown, and the target with its check.
+/// native counterpart, the decimals shown, and the target with its check,
+/// or the key of a figure measured in the run that the value must reach.
 struct Row {
     label: &'static str,
     key: &'static str,
     native: Option<&'static str>,
     decimals: usize,
     target: Option<Target>,
+    at_least: Option<&'static str>,
 }
 
 /// A target as the table shows it, and the check of a value against it.
@@ -423,6 +479,7 @@ const fn plain(label: &'static str, key: &'static str, decimals: usize) -> Row {
         native: None,
         decimals,
         target: None,
+        at_least: None,
     }
 }
 
@@ -439,6 +496,7 @@ const fn both(
         native: Some(native),
         decimals,
         target: None,
+        at_least: None,
     }
 }
 
@@ -447,6 +505,12 @@ const ROWS: &[Row] = &[
     both(
         "Linux boot to init line (s)",
         "linux_boot_s",
+        "linux_boot_s_native",
+        1,
+    ),
+    both(
+        "Linux boot, alone on core 1 (s)",
+        "linux_boot_s_alone",
         "linux_boot_s_native",
         1,
     ),
@@ -555,6 +619,22 @@ const ROWS: &[Row] = &[
             3,
         )
     },
+    plain("host cores QEMU can use", "host_cores", 0),
+    both(
+        "host cores QEMU got, cores 1-3/one",
+        "host_cores_used_spread",
+        "host_cores_used_one_core",
+        2,
+    ),
+    Row {
+        at_least: Some("parallel_speedup_target"),
+        ..plain("parallel speedup, cores 1-3/one", "parallel_speedup", 2)
+    },
+    plain(
+        "parallel speedup per host core QEMU got",
+        "parallel_speedup_per_host_core",
+        2,
+    ),
     both(
         "HVC round trip, median (ticks)",
         "hvc_round_trip_ticks",
@@ -639,3 +719,61 @@ const ROWS: &[Row] = &[
     ),
     plain("hypervisor RAM (bytes)", "hypervisor_ram_bytes", 0),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's row of figure `label`.
+    fn row<'a>(table: &'a str, label: &str) -> &'a str {
+        table
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no row {label} in:\n{table}"))
+    }
+
+    fn with_speedups(speedups: &[f64], host_cores: usize) -> Results {
+        Results {
+            parallel: Some(Parallel {
+                speedups: speedups.to_vec(),
+                host_used_together: vec![1.0; speedups.len()],
+                host_used_spread: vec![2.0; speedups.len()],
+                host_cores,
+            }),
+            ..Results::default()
+        }
+    }
+
+    #[test]
+    fn the_parallel_speedup_is_held_to_the_hosts_cores() {
+        let two = with_speedups(&[1.2, 1.9, 1.8], 2);
+        assert_eq!(two.get("parallel_speedup"), Some(1.8));
+        assert_eq!(two.get("parallel_speedup_target"), Some(1.5));
+        let table = two.table();
+        let speedup = row(&table, "parallel speedup");
+        assert!(
+            speedup.contains(">= 1.50") && speedup.ends_with("yes"),
+            "{speedup}"
+        );
+        assert!(row(&table, "host cores").contains(" 2 "), "{table}");
+        let eight = with_speedups(&[1.2, 1.9, 1.8], 8);
+        let table = eight.table();
+        let speedup = row(&table, "parallel speedup");
+        assert!(
+            speedup.contains(">= 2.25") && speedup.ends_with("NO"),
+            "{speedup}"
+        );
+        assert!(eight
+            .json()
+            .contains("\"parallel_speedups\": [1.2000, 1.9000, 1.8000],"));
+    }
+
+    #[test]
+    fn a_row_without_a_figure_has_no_verdict() {
+        let table = Results::default().table();
+        assert!(
+            row(&table, "parallel speedup").trim_end().ends_with("-"),
+            "{table}"
+        );
+    }
+}

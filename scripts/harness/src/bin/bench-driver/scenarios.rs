@@ -9,18 +9,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ferrovisor_harness::text::{echoed, mixed_text};
-use ferrovisor_harness::{scaled, Qemu, BOOT_TIMEOUT, PROMPT, STEP_TIMEOUT};
+use ferrovisor_harness::{scaled, Qemu, BOOT_TIMEOUT, STEP_TIMEOUT};
 
 use crate::figures::{self, Run};
 
 /// The last line of echo's banner.
 const ECHO_READY: &str = "echo: ready, type something\r\n";
 /// What the benchmark guest prints when it waits at its menu.
-const BENCH_READY: &str = "bench: ready";
+pub const BENCH_READY: &str = "bench: ready";
 /// What it prints when a benchmark is complete.
 const BENCH_DONE: &str = "bench: done";
 /// What it prints when it starts the endless CPU workload.
-const BENCH_FOREVER: &str = "bench: cpu forever";
+pub const BENCH_FOREVER: &str = "bench: cpu forever";
 /// Keys typed for the key latency: anything but the console's escape `@`.
 const KEYS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// The longest pause between two typed keys; the pauses vary so that keys
@@ -39,8 +39,6 @@ const PASTE_POLL: Duration = Duration::from_millis(2);
 const PASTE_STALL: Duration = Duration::from_secs(10);
 /// Longest a whole benchmark of the guest may take.
 const BENCH_TIMEOUT: Duration = Duration::from_secs(600);
-/// Time the three busy VMs run before the fair-share window opens.
-const FAIR_SHARE_WARMUP: Duration = Duration::from_secs(2);
 
 // ANCHOR: boot
 /// Seconds from starting QEMU to the `ferrovisor> ` prompt, `times` times.
@@ -381,7 +379,7 @@ fn work(qemu: &mut Qemu) -> Work {
 /// Nanoseconds all threads of process `pid` have run on a CPU so far (the
 /// first field of each thread's `/proc/PID/task/TID/schedstat`); 0 if that
 /// cannot be read.
-fn host_cpu_ns(pid: u32) -> u64 {
+pub fn host_cpu_ns(pid: u32) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return 0;
     };
@@ -391,73 +389,6 @@ fn host_cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 // ANCHOR_END: side_by_side
-
-/// How three busy VMs shared the CPU.
-pub struct FairShare {
-    /// Each VM's share of the CPU time `vml` counted in the window.
-    pub vml_shares: Vec<f64>,
-    /// The largest distance of a `vml` share from one third.
-    pub vml_max_dev: f64,
-    /// Each VM's share of the workload units the guests completed.
-    pub progress_shares: Vec<f64>,
-    /// The largest distance of a progress share from one third.
-    pub progress_max_dev: f64,
-}
-
-/// `vml`'s Time(s) and each guest's last progress count, for VMs 1-3.
-fn snapshot(qemu: &mut Qemu, vms: u32) -> (Vec<f64>, Vec<f64>) {
-    let vml = qemu.run_command("vml");
-    let times = figures::vml_times(&vml);
-    let cpu = (1..=vms)
-        .map(|id| times.iter().find(|t| t.0 == id).map_or(0.0, |t| t.1))
-        .collect();
-    let units = (1..=vms)
-        .map(|id| {
-            let log = qemu.run_command(&format!("vmlog {id}"));
-            figures::last_progress(&log).unwrap_or(0) as f64
-        })
-        .collect();
-    (cpu, units)
-}
-
-// ANCHOR: fair_share
-/// Start the endless CPU workload in each of the three benchmark VMs,
-/// then compare how much CPU each got during `window`.
-pub fn fair_share(image: &Path, window: Duration) -> FairShare {
-    const VMS: u32 = 3;
-    let mut qemu = Qemu::boot(image, "bench_fair_share");
-    qemu.wait_for_prompt(BOOT_TIMEOUT);
-    for id in 1..=VMS {
-        if id == 1 {
-            qemu.send_line("vmc 1");
-        } else {
-            qemu.send(format!("@{id}").as_bytes());
-        }
-        qemu.expect(&format!("[console: VM {id} "), STEP_TIMEOUT);
-        qemu.expect(BENCH_READY, BOOT_TIMEOUT);
-        qemu.send(b"c");
-        qemu.expect(BENCH_FOREVER, STEP_TIMEOUT);
-    }
-    qemu.send(b"@0");
-    qemu.expect("[back to ferrovisor]", STEP_TIMEOUT);
-    qemu.expect(PROMPT, STEP_TIMEOUT);
-    thread::sleep(FAIR_SHARE_WARMUP);
-    let (cpu0, units0) = snapshot(&mut qemu, VMS);
-    thread::sleep(window);
-    let (cpu1, units1) = snapshot(&mut qemu, VMS);
-    let delta = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| b - a).collect::<Vec<_>>();
-    let (vml_shares, vml_max_dev) =
-        figures::shares(&delta(&cpu0, &cpu1)).expect("vml counted no CPU time in the window");
-    let (progress_shares, progress_max_dev) = figures::shares(&delta(&units0, &units1))
-        .expect("the guests reported no progress in the window");
-    FairShare {
-        vml_shares,
-        vml_max_dev,
-        progress_shares,
-        progress_max_dev,
-    }
-}
-// ANCHOR_END: fair_share
 
 #[cfg(test)]
 mod tests {
