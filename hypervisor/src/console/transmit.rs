@@ -39,6 +39,7 @@
 //! honours the status registers never finds the ring full.
 
 use super::ring::SpscRing;
+use crate::sync::const_fn;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use spin::Mutex;
 
@@ -84,13 +85,15 @@ pub struct TxRing<const N: usize> {
 }
 
 impl<const N: usize> TxRing<N> {
-    /// An empty ring, the transmit interrupt off.
-    pub const fn new() -> Self {
-        Self {
-            ring: SpscRing::new(),
-            fifo_room: AtomicUsize::new(0),
-            interrupt_on: AtomicBool::new(false),
-            draining: AtomicBool::new(false),
+    const_fn! {
+        /// An empty ring, the transmit interrupt off.
+        pub fn new() -> Self {
+            Self {
+                ring: SpscRing::new(),
+                fifo_room: AtomicUsize::new(0),
+                interrupt_on: AtomicBool::new(false),
+                draining: AtomicBool::new(false),
+            }
         }
     }
 
