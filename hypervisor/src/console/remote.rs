@@ -179,6 +179,12 @@ pub static CHANNELS: [Channel; CORES] = [const { Channel::new() }; CORES];
 #[cfg(not(loom))]
 pub static ONLINE: [AtomicBool; CORES] = [const { AtomicBool::new(false) }; CORES];
 
+/// How many cores are online ([`ONLINE`]).
+#[cfg(not(loom))]
+pub fn online() -> usize {
+    ONLINE.iter().filter(|c| c.load(Ordering::Acquire)).count()
+}
+
 /// The core the shell runs on (and the UART's interrupt goes to).
 pub const SHELL_CORE: usize = 0;
 

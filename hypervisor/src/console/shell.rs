@@ -7,10 +7,11 @@ use crate::console::commands::{self, Command, SystemInfo, PROMPT};
 use crate::console::lifecycle::{self, Lifecycle};
 use crate::console::line_editor::{Event, LineEditor, MAX_LINE};
 use crate::console::mux::{self, Escape, Key};
+use crate::console::output::{console, Writer};
 use crate::console::remote::{self, AskError, Request};
 use crate::console::ring::HistoryRing;
 use crate::console::table;
-use crate::console::{input, output, output::console};
+use crate::console::{input, output};
 use crate::log::kernel::LOG;
 use crate::platform::ipi;
 use crate::platform::{BootInfo, BOOT_INFO};
@@ -19,6 +20,7 @@ use crate::vm::id::VmId;
 use crate::vm::machine::{Focus, Hypervisor};
 use crate::vm::state::{VmState, Why};
 use core::sync::atomic::Ordering;
+use spin::MutexGuard;
 use ufmt::{uwrite, uwriteln};
 
 /// An address nothing is mapped at, for the `fault` command.
@@ -83,10 +85,7 @@ impl Shell {
                         let _ = uwriteln!(console(), "\n[{}]", mux::HELP);
                     }
                     Key::Switch(0) => {
-                        // Under the console's lock: no byte of the VM
-                        // (maybe on another core) follows the message.
-                        let mut out = console();
-                        hyp.set_focus(Focus::Hypervisor);
+                        let mut out = move_focus(hyp, Focus::Hypervisor);
                         let _ = uwriteln!(out, "\n[back to ferrovisor]");
                         drop(out);
                         self.prompt();
@@ -247,9 +246,7 @@ impl Shell {
     fn switch_to(&mut self, hyp: &mut Hypervisor, cpu: &mut impl Cpu, id: VmId) {
         // The VM that had the console stops writing to the wire before the
         // new one's header and replay go out.
-        let out = console();
-        hyp.set_focus(Focus::Hypervisor);
-        drop(out);
+        drop(move_focus(hyp, Focus::Hypervisor));
         let mut line = LineBuffer::new();
         let _ = uwrite!(line, "vmc {}", id);
         on_its_core(hyp, cpu, id.index(), Request::Line(line.as_str()));
@@ -276,10 +273,7 @@ fn info() {
         now: timer::now(),
         baud: crate::drivers::mini_uart::BAUD_RATE,
         rx_dropped: input::dropped(),
-        cores_online: remote::ONLINE
-            .iter()
-            .filter(|c| c.load(Ordering::Acquire))
-            .count(),
+        cores_online: remote::online(),
     };
     let _ = commands::write_info(&mut *console(), &info);
 }
@@ -529,11 +523,20 @@ fn give_console(hyp: &mut Hypervisor, id: VmId) {
     // This core runs the VM, and it does not run until the replay is in
     // the ring, so what it prints next comes after it.
     replay(&hyp.consoles.scrollbacks[index], false);
-    let out = console();
-    hyp.set_focus(Focus::Vm(index));
-    drop(out);
+    drop(move_focus(hyp, Focus::Vm(index)));
 }
 // ANCHOR_END: give_console
+
+/// Move the console's focus under the console's lock, which every core
+/// takes to send its VM's bytes (`Cpu::console_write` asks for the focus
+/// again under it): no byte of the VM that loses the focus, maybe running
+/// on another core, follows what the caller prints with the lock it gets
+/// back.
+fn move_focus(hyp: &mut Hypervisor, focus: Focus) -> MutexGuard<'static, Writer> {
+    let out = console();
+    hyp.set_focus(focus);
+    out
+}
 
 /// A command line built by the shell itself (`vmc N` for `@N`).
 struct LineBuffer {

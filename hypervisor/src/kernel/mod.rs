@@ -8,7 +8,7 @@ pub mod irq;
 pub mod smp;
 
 /// The core the firmware starts: it owns the UART and the shell.
-pub const BOOT_CORE: usize = 0;
+pub const BOOT_CORE: usize = remote::SHELL_CORE;
 /// How long core 0 waits at boot for cores 1-3 to come up.
 const CORE_START_MICROS: u64 = 100_000;
 

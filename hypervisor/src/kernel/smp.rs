@@ -28,7 +28,7 @@
 
 use crate::arch::aarch64::{cpu, exception, mmu, stage2};
 use crate::board;
-pub use crate::console::remote::ONLINE;
+pub use crate::console::remote::{online, ONLINE};
 use crate::platform::{ipi, LOCAL_INTC};
 use aarch64_cpu::asm;
 use aarch64_cpu::registers::HCR_EL2;
@@ -119,9 +119,4 @@ pub fn go() {
     // SAFETY: DSB orders the store before the event; SEV only wakes cores
     // waiting in WFE.
     unsafe { core::arch::asm!("dsb ish", "sev", options(nostack)) };
-}
-
-/// How many cores are online.
-pub fn online() -> usize {
-    ONLINE.iter().filter(|c| c.load(Ordering::Acquire)).count()
 }
